@@ -1,0 +1,5 @@
+"""Allow ``python -m report``."""
+
+from report.cli import main
+
+main()

@@ -1,0 +1,201 @@
+"""Settings: defaults, then brief.toml, then BRIEF_* environment variables, then command-line options.
+
+This is the only module that reads ``os.environ``. Settings are merged and validated once, here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from report.errors import ConfigError
+
+LANGUAGES = ("zh-Hant", "en")
+FORMATS = ("pdf", "html")
+APP_NAME = "liquidity-brief"
+
+
+def default_data_dir() -> Path:
+    """The per-user data folder (platformdirs), e.g. ~/.local/share/liquidity-brief."""
+    from platformdirs import user_data_path
+
+    return Path(user_data_path(APP_NAME, appauthor=False))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a command needs to know, validated."""
+
+    data_dir: Path = field(default_factory=default_data_dir)
+    out_dir: Path = Path("output")
+    langs: tuple[str, ...] = LANGUAGES
+    formats: tuple[str, ...] = FORMATS
+    fomc_calendar: Path | None = None
+    templates_dir: Path | None = None
+    cjk_font: str = "Noto Sans CJK TC"
+    miner_efficiency_j_per_th: float = 22.0
+    power_usd_per_kwh: float = 0.06
+    rmp_monthly_usd: tuple[float, ...] = (35e9, 45e9)
+    rmp_start: dt.date = dt.date(2026, 1, 1)
+    rmp_months: int = 12
+    sofr_lookback_days: int = 60
+    qt_end: dt.date = dt.date(2025, 12, 1)
+    fred_api_key: str | None = field(default=None, repr=False)
+    verbose: bool = False
+
+    def replace(self, **changes: Any) -> Settings:
+        """Return a copy with some fields changed and validated."""
+        merged = dataclasses.replace(self, **changes)
+        validate(merged)
+        return merged
+
+    @property
+    def store_path(self) -> Path:
+        """The SQLite store for real data."""
+        return self.data_dir / "brief.sqlite"
+
+    @property
+    def demo_store_path(self) -> Path:
+        """The separate SQLite store holding the generated demo data."""
+        return self.data_dir / "demo.sqlite"
+
+
+def parse_list(value: str | list[str] | tuple[str, ...], allowed: tuple[str, ...], what: str) -> tuple[str, ...]:
+    """Parse 'a,b' or a list into a tuple of known, unique values, keeping the canonical order."""
+    items = value.split(",") if isinstance(value, str) else list(value)
+    wanted = [i.strip() for i in items if i.strip()]
+    if not wanted:
+        raise ConfigError(f"no {what} given; choose from {', '.join(allowed)}")
+    lower = {a.lower(): a for a in allowed}
+    out: list[str] = []
+    for item in wanted:
+        canon = lower.get(item.lower())
+        if canon is None:
+            raise ConfigError(f"unknown {what} {item!r}; choose from {', '.join(allowed)}")
+        if canon not in out:
+            out.append(canon)
+    return tuple(a for a in allowed if a in out)
+
+
+def _date(value: Any) -> dt.date:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError as exc:
+        raise ConfigError(f"{value!r} is not a date (use YYYY-MM-DD)") from exc
+
+
+def _float_list(value: Any) -> tuple[float, ...]:
+    items = value.split(",") if isinstance(value, str) else list(value)
+    try:
+        return tuple(float(v) for v in items)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{value!r} is not a list of numbers") from exc
+
+
+def _path(value: Any) -> Path:
+    return Path(str(value)).expanduser()
+
+
+# field -> (toml key path, environment variable, parser)
+_SOURCES: dict[str, tuple[str, str | None, Callable[[Any], Any]]] = {
+    "data_dir": ("data_dir", "BRIEF_DATA_DIR", _path),
+    "out_dir": ("out_dir", "BRIEF_OUT_DIR", _path),
+    "langs": ("langs", "BRIEF_LANG", lambda v: parse_list(v, LANGUAGES, "language")),
+    "formats": ("formats", "BRIEF_FORMAT", lambda v: parse_list(v, FORMATS, "format")),
+    "fomc_calendar": ("fomc_calendar", "BRIEF_FOMC_CALENDAR", _path),
+    "templates_dir": ("templates_dir", "BRIEF_TEMPLATES_DIR", _path),
+    "cjk_font": ("fonts.cjk", "BRIEF_CJK_FONT", str),
+    "miner_efficiency_j_per_th": ("miner.efficiency_j_per_th", "BRIEF_MINER_EFFICIENCY", float),
+    "power_usd_per_kwh": ("miner.power_usd_per_kwh", "BRIEF_POWER_PRICE", float),
+    "rmp_monthly_usd": ("rmp.monthly_usd", "BRIEF_RMP_MONTHLY_USD", _float_list),
+    "rmp_start": ("rmp.start", "BRIEF_RMP_START", _date),
+    "rmp_months": ("rmp.months", "BRIEF_RMP_MONTHS", int),
+    "sofr_lookback_days": ("sofr.lookback_days", "BRIEF_SOFR_LOOKBACK_DAYS", int),
+    "qt_end": ("qt_end", "BRIEF_QT_END", _date),
+    "fred_api_key": ("fred.api_key", "FRED_API_KEY", str),
+}
+
+
+def _lookup(table: Mapping[str, Any], dotted: str) -> Any:
+    node: Any = table
+    for part in dotted.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def _parse(name: str, raw: Any, origin: str) -> Any:
+    parser = _SOURCES[name][2]
+    try:
+        return parser(raw)
+    except ConfigError as exc:
+        raise ConfigError(f"{origin}: {exc}") from exc
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{origin}: invalid value {raw!r}") from exc
+
+
+def config_path(explicit: Path | None, env: Mapping[str, str]) -> Path | None:
+    """The brief.toml to read: --config, else BRIEF_CONFIG, else ./brief.toml when present."""
+    if explicit is not None:
+        return explicit
+    if env.get("BRIEF_CONFIG"):
+        return Path(env["BRIEF_CONFIG"])
+    local = Path("brief.toml")
+    return local if local.is_file() else None
+
+
+def load_settings(
+    config_file: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Merge defaults, brief.toml, environment and command-line overrides into validated Settings."""
+    env = os.environ if env is None else env
+    values: dict[str, Any] = {}
+    path = config_path(config_file, env)
+    if path is not None:
+        try:
+            table = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise ConfigError(f"config file {path} does not exist") from exc
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"cannot read config file {path}: {exc}") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
+        for name, (key, _env, _parser) in _SOURCES.items():
+            raw = _lookup(table, key)
+            if raw is not None:
+                values[name] = _parse(name, raw, f"{path}: {key}")
+    for name, (_key, var, _parser) in _SOURCES.items():
+        if var and env.get(var):
+            values[name] = _parse(name, env[var], var)
+    for name, raw in (overrides or {}).items():
+        if raw is None:
+            continue
+        values[name] = _parse(name, raw, f"--{name.replace('_', '-')}") if name in _SOURCES else raw
+    settings = Settings(**values)
+    validate(settings)
+    return settings
+
+
+def validate(s: Settings) -> None:
+    """Reject settings that would give meaningless figures."""
+    if not 1 <= s.miner_efficiency_j_per_th <= 500:
+        raise ConfigError(f"miner efficiency {s.miner_efficiency_j_per_th} J/TH is outside 1-500")
+    if not 0 < s.power_usd_per_kwh <= 1:
+        raise ConfigError(f"power price US${s.power_usd_per_kwh}/kWh is outside 0-1")
+    if not s.rmp_monthly_usd or any(v <= 0 for v in s.rmp_monthly_usd):
+        raise ConfigError("rmp.monthly_usd needs one or more positive amounts in US dollars")
+    if not 1 <= s.rmp_months <= 60:
+        raise ConfigError(f"rmp.months {s.rmp_months} is outside 1-60")
+    if not 5 <= s.sofr_lookback_days <= 750:
+        raise ConfigError(f"sofr.lookback_days {s.sofr_lookback_days} is outside 5-750")

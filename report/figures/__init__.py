@@ -1,0 +1,27 @@
+"""Key figures of the brief: pure functions from observations to Figure records."""
+
+from __future__ import annotations
+
+from report.figures.bitcoin import difficulty, miner_cost, price, supply_in_loss
+from report.figures.fomc import fomc
+from report.figures.liquidity import balance_sheet, m2, reserves, rmp_scenarios, sofr_corridor
+from report.figures.macro import inflation, labour
+from report.figures.model import Context, Data, Figure, Source
+
+INPUT_SERIES = (
+    "WRESBAL", "WALCL", "TREAST", "GDP", "M2SL", "SOFR", "IORB", "DFEDTARU", "DFEDTARL",
+    "PAYEMS", "UNRATE", "JTSJOL", "JTSQUR", "PCEPILFE", "CPIAUCSL",
+    "CBBTCUSD", "BTC_HASHRATE", "BTC_DIFFICULTY", "BTC_ISSUANCE", "BTC_FEES", "BTC_SUPPLY", "BTC_SUPPLY_IN_LOSS",
+)
+
+__all__ = ["INPUT_SERIES", "Context", "Data", "Figure", "Source", "compute_all"]
+
+
+def compute_all(data: Data, ctx: Context) -> list[Figure]:
+    """Every key figure, in the order of the brief; an unavailable input never stops the others."""
+    figures: list[Figure] = []
+    for fn in (reserves, balance_sheet, rmp_scenarios, m2, sofr_corridor, labour, inflation, price, miner_cost,
+               difficulty, supply_in_loss):
+        figures += fn(data, ctx)
+    figures += fomc(ctx)
+    return figures

@@ -1,0 +1,252 @@
+"""Per-language formatting of numbers, money, dates and units, and the bilingual string catalogue.
+
+Formatting never depends on the process locale: Babel is asked for a named locale explicitly.
+zh-Hant uses Taiwan's large-number words (萬 10^4, 億 10^8, 兆 10^12): US$2.86 trillion is 2.86兆美元.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from babel.dates import format_date
+from babel.numbers import format_decimal
+
+from report.errors import ConfigError
+
+LANGS = ("zh-Hant", "en")
+_BABEL = {"zh-Hant": "zh_Hant_TW", "en": "en_GB"}
+MINUS = "−"  # U+2212, typographic minus
+
+
+def _babel(lang: str) -> str:
+    try:
+        return _BABEL[lang]
+    except KeyError as exc:
+        raise ValueError(f"unsupported language {lang!r}") from exc
+
+
+def number(value: float, lang: str, decimals: int = 0, sign: bool = False) -> str:
+    """A grouped number with a fixed count of decimals: 74,000 / 2.86 / +1.5."""
+    pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+    rounded = round(value, decimals)
+    if rounded == 0:
+        rounded = 0.0  # no "-0"
+    text = format_decimal(abs(rounded), format=pattern, locale=_babel(lang))
+    if rounded < 0:
+        return MINUS + text
+    return ("+" + text) if sign and rounded > 0 else text
+
+
+def _decimals_for(scaled: float) -> int:
+    a = abs(scaled)
+    if a >= 100:
+        return 0
+    if a >= 10:
+        return 1
+    return 2
+
+
+def _scaled(scaled: float, lang: str) -> str:
+    """A scaled amount: 2.86, 22.3, 450; whole numbers lose their ".0" (US$35 billion, not 35.0)."""
+    decimals = _decimals_for(scaled)
+    if decimals and round(scaled, decimals) == round(scaled):
+        decimals = 0
+    return number(scaled, lang, decimals)
+
+
+def money(value: float, lang: str, sign: bool = False) -> str:
+    """US dollars in words of scale: en "US$2.86 trillion", zh-Hant "2.86兆美元"."""
+    neg = value < 0
+    a = abs(value)
+    if lang == "en":
+        for size, word in ((1e12, " trillion"), (1e9, " billion"), (1e6, " million")):
+            if a >= size * 0.9995:
+                body = _scaled(a / size, lang)
+                break
+        else:
+            body, word = number(a, lang, 0 if a >= 100 else 2), ""
+        text = f"US${body}{word}"
+    else:
+        for size, word in ((1e12, "兆"), (1e8, "億")):
+            if a >= size * 0.9995:
+                body = _scaled(a / size, lang)
+                break
+        else:
+            body, word = number(a, lang, 0 if a >= 100 else 2), ""
+        text = f"{body}{word}美元"
+    if neg:
+        return MINUS + text
+    return ("+" + text) if sign and value > 0 else text
+
+
+def count_words(value: float, lang: str, sign: bool = False) -> str:
+    """A large count: en "6.50 million" / "105,000"; zh-Hant "650萬" / "10.5萬"."""
+    a = abs(value)
+    if lang == "en":
+        if a >= 1e6 * 0.9995:
+            body = _scaled(a / 1e6, lang) + " million"
+        else:
+            body = number(a, lang, 0)
+    else:
+        if a >= 1e8 * 0.9995:
+            body = _scaled(a / 1e8, lang) + "億"
+        elif a >= 1e4:
+            scaled = a / 1e4
+            body = number(scaled, lang, 1 if scaled < 100 else 0) + "萬"
+        else:
+            body = number(a, lang, 0)
+    if value < 0 and round(a) != 0:
+        return MINUS + body
+    return ("+" + body) if sign and value > 0 else body
+
+
+def percent(value: float, lang: str, decimals: int = 1, sign: bool = False) -> str:
+    """A percentage given in percent units: 9.2 -> "9.2%"."""
+    return number(value, lang, decimals, sign) + "%"
+
+
+def points(value: float, lang: str) -> str:
+    """A difference of percentages: en "0.8 pp", zh-Hant "0.8個百分點"."""
+    body = number(value, lang, 1)
+    return f"{body} pp" if lang == "en" else f"{body}個百分點"
+
+
+def basis_points(value: float, lang: str, sign: bool = True) -> str:
+    """Basis points: en "+12 bp", zh-Hant "+12個基點"."""
+    body = number(value, lang, 0, sign)
+    return f"{body} bp" if lang == "en" else f"{body}個基點"
+
+
+def btc(value: float, lang: str) -> str:
+    """An amount of bitcoin: en "6.50 million BTC", zh-Hant "650萬枚比特幣"."""
+    body = count_words(value, lang)
+    return f"{body} BTC" if lang == "en" else f"{body}枚比特幣"
+
+
+def days(value: float, lang: str) -> str:
+    """A count of days: en "3 days" / "1 day", zh-Hant "3天"."""
+    n = round(value)
+    if lang == "en":
+        return f"{n} day" if n == 1 else f"{n} days"
+    return f"{n}天"
+
+
+def hashrate(value_hs: float, lang: str) -> str:
+    """Hash rate in hashes per second shown in EH/s."""
+    return f"{number(value_hs / 1e18, lang, 0)} EH/s"
+
+
+def ratio(value: float, lang: str) -> str:
+    """A ratio such as price to cost: "1.22×"."""
+    return f"{number(value, lang, 2)}×"
+
+
+def date(d: dt.date, lang: str) -> str:
+    """A full date: en "8 December 2025", zh-Hant "2025年12月8日"."""
+    return format_date(d, "long", locale=_babel(lang))
+
+
+def month(d: dt.date, lang: str) -> str:
+    """A month: en "July 2025", zh-Hant "2025年7月"."""
+    if lang == "en":
+        return format_date(d, "MMMM y", locale=_babel(lang))
+    return f"{d.year}年{d.month}月"
+
+
+def date_range(start: dt.date, end: dt.date, lang: str) -> str:
+    """A meeting's days: en "9-10 December 2025", zh-Hant "2025年12月9日至10日"."""
+    if lang == "en":
+        if start.month == end.month:
+            return f"{start.day}–{date(end, lang)}"
+        return f"{format_date(start, 'd MMMM', locale=_babel(lang))} – {date(end, lang)}"
+    if start.month == end.month:
+        return f"{start.year}年{start.month}月{start.day}日至{end.day}日"
+    return f"{start.year}年{start.month}月{start.day}日至{end.month}月{end.day}日"
+
+
+# unit name -> formatter; the unit names are those of the figures JSON
+_FORMATTERS: dict[str, Any] = {
+    "USD": money,
+    "percent": percent,
+    "bp": basis_points,
+    "days": days,
+    "BTC": btc,
+    "persons": count_words,
+    "persons_change": lambda v, lang: count_words(v, lang, sign=True),
+    "rate": lambda v, lang: percent(v, lang, 2),
+    "count": lambda v, lang: number(v, lang, 0),
+    "H/s": hashrate,
+    "ratio": ratio,
+    "percent_change": lambda v, lang: percent(v, lang, 2, sign=True),
+}
+
+
+def fmt(value: float | None, unit: str, lang: str) -> str:
+    """Format a figure's value in its unit for one language; None is an em dash."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    try:
+        return str(_FORMATTERS[unit](value, lang))
+    except KeyError:
+        return number(value, lang, 2)
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """Every user-facing string in both languages, read from ``strings.toml``."""
+
+    strings: Mapping[str, Mapping[str, str]]
+
+    def t(self, key: str, lang: str, **values: Any) -> str:
+        """The string ``key`` in ``lang`` with ``{placeholders}`` filled."""
+        try:
+            template = self.strings[key][lang]
+        except KeyError as exc:
+            raise KeyError(f"string {key!r} has no {lang!r} text in the catalogue") from exc
+        return template.format(**values) if values else template
+
+    def both(self, key: str, **values: Any) -> dict[str, str]:
+        """The string ``key`` in every language, with the same values (already formatted, or per language)."""
+        out = {}
+        for lang in LANGS:
+            vals = {k: (v[lang] if isinstance(v, Mapping) else v) for k, v in values.items()}
+            out[lang] = self.t(key, lang, **vals)
+        return out
+
+
+def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, dict[str, str]]:
+    out: dict[str, dict[str, str]] = {}
+    for key, entry in table.items():
+        name = f"{prefix}{key}"
+        if not isinstance(entry, Mapping):
+            raise ConfigError(f"string {name!r} must be a table with {', '.join(LANGS)}")
+        if any(lang in entry for lang in LANGS):
+            out[name] = {k: str(v) for k, v in entry.items()}
+        else:
+            out.update(_flatten(entry, name + "."))
+    return out
+
+
+def load_catalogue(path: Path) -> Catalogue:
+    """Read and check the string catalogue: every entry must have every language."""
+    try:
+        table = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read the string catalogue {path}: {exc}") from exc
+    strings = _flatten(table)
+    for key, entry in strings.items():
+        missing = [lang for lang in LANGS if lang not in entry]
+        if missing:
+            raise ConfigError(f"string {key!r} in {path} lacks {', '.join(missing)}")
+    return Catalogue(strings)
+
+
+def per_lang(fn: Any, *args: Any, **kwargs: Any) -> dict[str, str]:
+    """Apply a formatter for every language: ``per_lang(money, 2.86e12)``."""
+    return {lang: fn(*args, lang=lang, **kwargs) for lang in LANGS}

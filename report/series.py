@@ -1,0 +1,93 @@
+"""The catalogue of input series: what each is, its units, cadence and how late it is published."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class SeriesInfo:
+    """Metadata for one input series."""
+
+    id: str
+    title: str
+    title_zh: str
+    units: str  # as the source states them
+    scale: float  # multiply a stored value by this to get plain units (US dollars, persons, ...)
+    frequency: str  # "daily", "weekly", "monthly", "quarterly"
+    source: str
+    lag_days: int  # typical days from the end of the observed period to publication
+    max_age_days: int  # an observation older than this (relative to the edition) is stale
+
+    def published(self, observed: dt.date) -> dt.date:
+        """When an observation dated ``observed`` is typically first available."""
+        return period_end(observed, self.frequency) + dt.timedelta(days=self.lag_days)
+
+
+def period_end(observed: dt.date, frequency: str) -> dt.date:
+    """Last day of the period an observation stands for (FRED dates periods by their first day)."""
+    if frequency == "monthly":
+        nxt = dt.date(observed.year + observed.month // 12, observed.month % 12 + 1, 1)
+        return nxt - dt.timedelta(days=1)
+    if frequency == "quarterly":
+        q_month = ((observed.month - 1) // 3) * 3 + 1
+        end_month = q_month + 2
+        nxt = dt.date(observed.year + end_month // 12, end_month % 12 + 1, 1)
+        return nxt - dt.timedelta(days=1)
+    return observed
+
+
+FRED = "FRED, Federal Reserve Bank of St. Louis"
+_M = 1e6
+_B = 1e9
+
+SERIES: dict[str, SeriesInfo] = {
+    s.id: s
+    for s in [
+        SeriesInfo("WRESBAL", "Reserve balances with Federal Reserve Banks", "銀行準備金餘額",
+                   "Millions of U.S. Dollars", _M, "weekly", FRED, 1, 14),
+        SeriesInfo("WALCL", "Total assets of the Federal Reserve", "聯準會總資產",
+                   "Millions of U.S. Dollars", _M, "weekly", FRED, 1, 14),
+        SeriesInfo("TREAST", "U.S. Treasury securities held outright by the Fed", "聯準會持有美國公債",
+                   "Millions of U.S. Dollars", _M, "weekly", FRED, 1, 14),
+        SeriesInfo("M2SL", "M2 money supply", "M2貨幣供給",
+                   "Billions of U.S. Dollars", _B, "monthly", FRED, 25, 75),
+        SeriesInfo("GDP", "Gross domestic product (nominal, SAAR)", "名目國內生產毛額",
+                   "Billions of U.S. Dollars", _B, "quarterly", FRED, 30, 200),
+        SeriesInfo("SOFR", "Secured Overnight Financing Rate", "擔保隔夜融資利率",
+                   "Percent", 1.0, "daily", FRED, 1, 7),
+        SeriesInfo("IORB", "Interest rate on reserve balances", "準備金利率",
+                   "Percent", 1.0, "daily", FRED, 1, 7),
+        SeriesInfo("DFEDTARU", "Federal funds target range, upper limit", "聯邦基金目標區間上限",
+                   "Percent", 1.0, "daily", FRED, 1, 7),
+        SeriesInfo("DFEDTARL", "Federal funds target range, lower limit", "聯邦基金目標區間下限",
+                   "Percent", 1.0, "daily", FRED, 1, 7),
+        SeriesInfo("PAYEMS", "All employees, total nonfarm", "非農就業人數",
+                   "Thousands of Persons", 1e3, "monthly", FRED, 7, 45),
+        SeriesInfo("UNRATE", "Unemployment rate", "失業率",
+                   "Percent", 1.0, "monthly", FRED, 7, 45),
+        SeriesInfo("JTSJOL", "Job openings, total nonfarm", "職位空缺",
+                   "Thousands", 1e3, "monthly", FRED, 38, 80),
+        SeriesInfo("JTSQUR", "Quits rate, total nonfarm", "自願離職率",
+                   "Percent", 1.0, "monthly", FRED, 38, 80),
+        SeriesInfo("PCEPILFE", "Core PCE price index", "核心PCE物價指數",
+                   "Index 2017=100", 1.0, "monthly", FRED, 28, 75),
+        SeriesInfo("CPIAUCSL", "Consumer price index, all urban consumers", "消費者物價指數",
+                   "Index 1982-1984=100", 1.0, "monthly", FRED, 13, 60),
+        SeriesInfo("CBBTCUSD", "Bitcoin price (Coinbase)", "比特幣價格",
+                   "U.S. Dollars", 1.0, "daily", FRED, 1, 7),
+        SeriesInfo("BTC_HASHRATE", "Bitcoin network hash rate", "比特幣全網算力",
+                   "Terahashes per second", 1e12, "daily", "Coin Metrics / mempool.space", 1, 7),
+        SeriesInfo("BTC_DIFFICULTY", "Bitcoin mining difficulty", "比特幣挖礦難度",
+                   "Difficulty", 1.0, "daily", "Coin Metrics / mempool.space", 1, 7),
+        SeriesInfo("BTC_ISSUANCE", "New bitcoin issued per day (block subsidy)", "每日新發行比特幣(區塊補貼)",
+                   "BTC", 1.0, "daily", "Coin Metrics / mempool.space", 1, 7),
+        SeriesInfo("BTC_FEES", "Transaction fees paid to miners per day", "每日礦工手續費收入",
+                   "BTC", 1.0, "daily", "Coin Metrics / mempool.space", 1, 7),
+        SeriesInfo("BTC_SUPPLY", "Bitcoin supply outstanding", "比特幣流通供給",
+                   "BTC", 1.0, "daily", "Coin Metrics", 1, 7),
+        SeriesInfo("BTC_SUPPLY_IN_LOSS", "Bitcoin supply held at an unrealised loss", "處於未實現虧損的比特幣",
+                   "BTC", 1.0, "daily", "BGeometrics / Glassnode", 1, 10),
+    ]
+}

@@ -1,0 +1,169 @@
+"""The SQLite store: series metadata and observations with real-time periods (vintages).
+
+This is the only module that touches the database. An observation row is valid from ``realtime_start`` to
+``realtime_end`` inclusive (ALFRED's convention); the current vintage ends on 9999-12-31.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from report.errors import StoreError
+from report.series import SeriesInfo
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+SCHEMA_VERSION = 1
+OPEN_END = "9999-12-31"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS series (
+    id         TEXT PRIMARY KEY,
+    title      TEXT NOT NULL,
+    units      TEXT NOT NULL,
+    scale      REAL NOT NULL,
+    frequency  TEXT NOT NULL,
+    source     TEXT NOT NULL,
+    updated_at TEXT
+);
+CREATE TABLE IF NOT EXISTS observations (
+    series_id      TEXT NOT NULL REFERENCES series(id),
+    date           TEXT NOT NULL,
+    value          REAL,
+    realtime_start TEXT NOT NULL,
+    realtime_end   TEXT NOT NULL DEFAULT '9999-12-31',
+    PRIMARY KEY (series_id, date, realtime_start)
+);
+CREATE INDEX IF NOT EXISTS obs_by_vintage ON observations(series_id, realtime_start, realtime_end);
+"""
+
+Row = tuple[dt.date, float | None, dt.date, dt.date | None]
+
+
+class Store:
+    """A handle on one SQLite store file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path)
+            self._db.execute("PRAGMA foreign_keys = ON")
+            self._db.executescript(_SCHEMA)
+            self._db.execute(
+                "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+            )
+            self._db.commit()
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreError(f"cannot open the data store {path}: {exc}") from exc
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """Everything inside commits together or not at all."""
+        try:
+            with self._db:
+                yield self._db
+        except sqlite3.Error as exc:
+            raise StoreError(f"writing to the data store {self.path} failed: {exc}") from exc
+
+    # --- metadata -------------------------------------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        """Read one value from the meta table."""
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, db: sqlite3.Connection, key: str, value: str) -> None:
+        """Write one value to the meta table (inside a transaction)."""
+        db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+
+    def upsert_series(self, db: sqlite3.Connection, info: SeriesInfo) -> None:
+        """Record or update a series' metadata (inside a transaction)."""
+        db.execute(
+            "INSERT INTO series(id, title, units, scale, frequency, source, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT(id) DO UPDATE SET title=excluded.title, units=excluded.units, scale=excluded.scale,"
+            " frequency=excluded.frequency, source=excluded.source, updated_at=excluded.updated_at",
+            (info.id, info.title, info.units, info.scale, info.frequency, info.source,
+             dt.datetime.now(dt.UTC).isoformat(timespec="seconds")),
+        )
+
+    def add_observations(self, db: sqlite3.Connection, series_id: str, rows: Iterable[Row]) -> int:
+        """Insert observations ``(date, value, realtime_start, realtime_end)``; returns the count."""
+        data = [
+            (series_id, d.isoformat(), v, rs.isoformat(), re.isoformat() if re else OPEN_END)
+            for d, v, rs, re in rows
+        ]
+        db.executemany(
+            "INSERT OR REPLACE INTO observations(series_id, date, value, realtime_start, realtime_end)"
+            " VALUES (?, ?, ?, ?, ?)",
+            data,
+        )
+        return len(data)
+
+    def series_ids(self) -> list[str]:
+        """Ids of the series that have metadata."""
+        return [r[0] for r in self._db.execute("SELECT id FROM series ORDER BY id")]
+
+    def scale(self, series_id: str) -> float:
+        """Multiplier from stored units to plain units."""
+        row = self._db.execute("SELECT scale FROM series WHERE id = ?", (series_id,)).fetchone()
+        return 1.0 if row is None else float(row[0])
+
+    def first_date(self) -> dt.date | None:
+        """The earliest observation date in the store."""
+        row = self._db.execute("SELECT MIN(date) FROM observations").fetchone()
+        return None if row is None or row[0] is None else dt.date.fromisoformat(row[0])
+
+    def last_published(self) -> dt.date | None:
+        """The latest real-time start in the store: no data is newer than this."""
+        row = self._db.execute("SELECT MAX(realtime_start) FROM observations").fetchone()
+        return None if row is None or row[0] is None else dt.date.fromisoformat(row[0])
+
+    # --- reading ----------------------------------------------------------------------------------------------
+    def observations(self, series_id: str, as_of: dt.date) -> list[tuple[dt.date, float | None]]:
+        """Observations of one series as they stood on ``as_of``: the vintage valid that day."""
+        day = as_of.isoformat()
+        try:
+            rows = self._db.execute(
+                "SELECT date, value FROM observations"
+                " WHERE series_id = ? AND date <= ? AND realtime_start <= ? AND realtime_end >= ?"
+                " ORDER BY date",
+                (series_id, day, day, day),
+            ).fetchall()
+        except sqlite3.Error as exc:
+            raise StoreError(f"reading {series_id} from {self.path} failed: {exc}") from exc
+        return [(dt.date.fromisoformat(d), None if v is None else float(v)) for d, v in rows]
+
+    def series(self, series_id: str, as_of: dt.date) -> pd.Series:
+        """One series in plain units as a pandas Series indexed by date (missing values as NaN)."""
+        import pandas as pd
+
+        rows = self.observations(series_id, as_of)
+        scale = self.scale(series_id)
+        index = pd.DatetimeIndex([pd.Timestamp(d) for d, _ in rows], name="date")
+        values = [float("nan") if v is None else v * scale for _, v in rows]
+        return pd.Series(values, index=index, name=series_id, dtype="float64")
+
+    def load(self, series_ids: Iterable[str], as_of: dt.date) -> dict[str, pd.Series]:
+        """Several series as they stood on ``as_of``."""
+        return {sid: self.series(sid, as_of) for sid in series_ids}
