@@ -40,7 +40,10 @@ def reserves(data: Data, ctx: Context) -> list[Figure]:
     else:
         out.append(unavailable("reserves_weekly_change", "USD", ctx, "reason.no_previous_week", series="WRESBAL"))
     base = s[s.index <= pd.Timestamp(ctx.qt_end)]
-    if ctx.as_of < ctx.qt_end or base.empty or base.index[-1] == s.index[-1]:
+    if ctx.as_of < ctx.qt_end:
+        out.append(unavailable("reserves_since_qt_end", "USD", ctx, "reason.qt_later",
+                               qt_end=per_lang(date, ctx.qt_end)))
+    elif base.empty or base.index[-1] == s.index[-1]:
         out.append(unavailable("reserves_since_qt_end", "USD", ctx, "reason.qt_not_ended",
                                qt_end=per_lang(date, ctx.qt_end)))
     else:
@@ -179,57 +182,73 @@ def m2(data: Data, ctx: Context) -> list[Figure]:
     return out
 
 
+def _align(s: pd.Series, index: pd.DatetimeIndex) -> pd.Series:
+    """The value in force on each day of ``index`` (last observation carried forward)."""
+    return s.reindex(s.index.union(index)).ffill().reindex(index)
+
+
 def sofr_corridor(data: Data, ctx: Context) -> list[Figure]:
     """SOFR against IORB and the target range over a lookback window of business days."""
-    keys = [("sofr_iorb_spread_bp", "bp"), ("sofr_days_at_or_above_iorb", "days"),
-            ("sofr_days_above_range", "days"), ("sofr_max_excess_bp", "bp"), ("policy_range_upper", "rate")]
     sofr = _clean(data, "SOFR")
-    needed = {sid: _clean(data, sid) for sid in ("IORB", "DFEDTARU", "DFEDTARL")}
-    missing = [sid for sid, s in {"SOFR": sofr, **needed}.items() if s.empty]
-    if missing:
-        why = missing_reason(missing, ctx)
-        return [unavailable(k, u, ctx, "reason.no_data", **why) for k, u in keys]
+    iorb_s, top_s, low_s = (_clean(data, sid) for sid in ("IORB", "DFEDTARU", "DFEDTARL"))
+    out: list[Figure] = []
     window = sofr.iloc[-ctx.sofr_lookback_days:]
-    iorb = needed["IORB"].reindex(needed["IORB"].index.union(window.index)).ffill().reindex(window.index)
-    top = needed["DFEDTARU"].reindex(needed["DFEDTARU"].index.union(window.index)).ffill().reindex(window.index)
-    spread_iorb = ((window - iorb) * 100).round(4)
-    excess_top = ((window - top) * 100).round(4)
-    valid = spread_iorb.dropna()
-    if valid.empty:
-        why = missing_reason(["IORB"], ctx)
-        return [unavailable(k, u, ctx, "reason.no_data", **why) for k, u in keys]
-    d = window.index[-1].date()
-    first = window.index[0].date()
-    srcs = [Source("SOFR", d), Source("IORB", needed["IORB"].index[-1].date()),
-            Source("DFEDTARU", needed["DFEDTARU"].index[-1].date())]
-    at_or_above = int((valid >= 0).sum())
-    above_top = excess_top.dropna()
-    breaches = above_top[above_top > 0]
-    n_above = len(breaches)
-    max_ex = float(above_top.max())
-    max_d = above_top.idxmax().date()
-    last_spread = float(spread_iorb.iloc[-1]) if not pd.isna(spread_iorb.iloc[-1]) else float(valid.iloc[-1])
-    upper = float(needed["DFEDTARU"].iloc[-1])
-    lower = float(needed["DFEDTARL"].iloc[-1])
+    first = window.index[0].date() if not window.empty else ctx.as_of
+    d = window.index[-1].date() if not window.empty else ctx.as_of
     n = len(window)
     common = {"n": n, "first": per_lang(date, first), "last": per_lang(date, d)}
-    detail = {"window_start": first.isoformat(), "window_days": n,
-              "breach_dates": [ts.date().isoformat() for ts in breaches.index]}
-    return [
-        make("sofr_iorb_spread_bp", last_spread, "bp", srcs, ctx, "text.sofr_iorb_spread",
-             spread=per_lang(basis_points, last_spread), date=per_lang(date, d),
-             sofr=per_lang(percent, float(window.iloc[-1]), decimals=2), iorb=per_lang(percent, float(iorb.iloc[-1]), decimals=2)),
-        make("sofr_days_at_or_above_iorb", at_or_above, "days", srcs, ctx, "text.sofr_days_at_or_above_iorb",
-             detail=detail, days=per_lang(days, at_or_above), **common),
-        make("sofr_days_above_range", n_above, "days", srcs, ctx,
-             "text.sofr_days_above_range" if n_above else "text.sofr_days_inside_range",
-             detail=detail, days=per_lang(days, n_above), **common),
-        make("sofr_max_excess_bp", max_ex, "bp", srcs, ctx,
-             "text.sofr_max_excess" if max_ex > 0 else "text.sofr_max_below",
-             detail={"date": max_d.isoformat()}, excess=per_lang(basis_points, abs(max_ex), sign=False),
-             date=per_lang(date, max_d)),
-        make("policy_range_upper", upper, "rate", [Source("DFEDTARU", needed["DFEDTARU"].index[-1].date()),
-                                                        Source("DFEDTARL", needed["DFEDTARL"].index[-1].date())],
-             ctx, "text.policy_range", detail={"lower": lower},
-             lower=per_lang(percent, lower, decimals=2), upper=per_lang(percent, upper, decimals=2)),
-    ]
+
+    # against IORB
+    iorb_keys = [("sofr_iorb_spread_bp", "bp"), ("sofr_days_at_or_above_iorb", "days")]
+    spread = ((window - _align(iorb_s, window.index)) * 100).round(4).dropna() if not iorb_s.empty else window[:0]
+    if window.empty or spread.empty:
+        why = missing_reason([sid for sid, x in (("SOFR", window), ("IORB", spread)) if x.empty], ctx)
+        out += [unavailable(k, u, ctx, "reason.no_data", **why) for k, u in iorb_keys]
+    else:
+        srcs = [Source("SOFR", d), Source("IORB", iorb_s.index[-1].date())]
+        last = float(spread.iloc[-1])
+        at_or_above = int((spread >= 0).sum())
+        out += [
+            make("sofr_iorb_spread_bp", last, "bp", [Source("SOFR", spread.index[-1].date()), srcs[1]], ctx,
+                 "text.sofr_iorb_spread", spread=per_lang(basis_points, last),
+                 date=per_lang(date, spread.index[-1].date()),
+                 sofr=per_lang(percent, float(window[spread.index[-1]]), decimals=2),
+                 iorb=per_lang(percent, float(_align(iorb_s, spread.index[-1:]).iloc[0]), decimals=2)),
+            make("sofr_days_at_or_above_iorb", at_or_above, "days", srcs, ctx, "text.sofr_days_at_or_above_iorb",
+                 detail={"window_start": first.isoformat(), "window_days": n,
+                         "dates": [ts.date().isoformat() for ts in spread[spread >= 0].index]},
+                 days=per_lang(days, at_or_above), **common),
+        ]
+
+    # against the target range
+    range_keys = [("sofr_days_above_range", "days"), ("sofr_max_excess_bp", "bp")]
+    excess = ((window - _align(top_s, window.index)) * 100).round(4).dropna() if not top_s.empty else window[:0]
+    if window.empty or excess.empty:
+        why = missing_reason([sid for sid, x in (("SOFR", window), ("DFEDTARU", excess)) if x.empty], ctx)
+        out += [unavailable(k, u, ctx, "reason.no_data", **why) for k, u in range_keys]
+    else:
+        srcs = [Source("SOFR", d), Source("DFEDTARU", top_s.index[-1].date())]
+        breaches = excess[excess > 0]
+        max_ex, max_d = float(excess.max()), excess.idxmax().date()
+        out += [
+            make("sofr_days_above_range", len(breaches), "days", srcs, ctx,
+                 "text.sofr_days_above_range" if len(breaches) else "text.sofr_days_inside_range",
+                 detail={"window_start": first.isoformat(), "window_days": n,
+                         "dates": [ts.date().isoformat() for ts in breaches.index]},
+                 days=per_lang(days, len(breaches)), **common),
+            make("sofr_max_excess_bp", max_ex, "bp", srcs, ctx,
+                 "text.sofr_max_excess" if max_ex > 0 else "text.sofr_max_below",
+                 detail={"date": max_d.isoformat()}, excess=per_lang(basis_points, abs(max_ex), sign=False),
+                 date=per_lang(date, max_d)),
+        ]
+
+    if top_s.empty or low_s.empty:
+        out.append(unavailable("policy_range_upper", "rate", ctx, "reason.no_data",
+                               **missing_reason(["DFEDTARU", "DFEDTARL"], ctx)))
+    else:
+        upper, lower = float(top_s.iloc[-1]), float(low_s.iloc[-1])
+        out.append(make("policy_range_upper", upper, "rate",
+                        [Source("DFEDTARU", top_s.index[-1].date()), Source("DFEDTARL", low_s.index[-1].date())],
+                        ctx, "text.policy_range", detail={"lower": lower},
+                        lower=per_lang(percent, lower, decimals=2), upper=per_lang(percent, upper, decimals=2)))
+    return out

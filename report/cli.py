@@ -1,0 +1,216 @@
+"""The ``brief`` command line: thin glue over ``pipeline``. The only module that imports click and prints.
+
+Exit codes, mapped here and nowhere else: 0 ok, 1 a failure the message explains (BriefError), 2 bad arguments
+(click's usage errors and UsageError), 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+import time
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from report import __version__
+from report.config import FORMATS, LANGUAGES, Settings, load_settings, parse_list
+from report.errors import BriefError, ConfigError, UsageError
+
+
+@dataclass
+class State:
+    """Options of the ``brief`` group, handed to every command."""
+
+    verbose: bool = False
+    config: Path | None = None
+    data_dir: Path | None = None
+    started: float = field(default_factory=time.perf_counter)
+
+    def settings(self, **overrides: Any) -> Settings:
+        """Settings merged from defaults, brief.toml, the environment and these command-line options."""
+        return load_settings(self.config, overrides={"data_dir": self.data_dir, **overrides})
+
+    def progress(self, message: str) -> None:
+        """Progress on standard error, so standard output stays clean for paths and JSON."""
+        elapsed = f"[{time.perf_counter() - self.started:5.1f}s] " if self.verbose else ""
+        click.echo(f"{elapsed}· {message}", err=True)
+
+
+def _fail(exc: BriefError, ctx: click.Context | None) -> NoReturn:
+    if isinstance(exc, UsageError):
+        raise click.UsageError(str(exc), ctx)
+    raise click.ClickException(str(exc))
+
+
+class BriefGroup(click.Group):
+    """Maps the BriefError family to exit codes in one place."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BriefError as exc:
+            _fail(exc, ctx)
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            ctx.exit(130)
+
+
+def _list_option(allowed: tuple[str, ...], what: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
+    def callback(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[str, ...] | None:
+        if value is None:
+            return None
+        try:
+            return parse_list(value, allowed, what)
+        except ConfigError as exc:
+            raise click.BadParameter(str(exc)) from exc
+    return callback
+
+
+def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD") from exc
+
+
+as_of_option = click.option("--as-of", callback=_date, metavar="DATE",
+                            help="Edition date (YYYY-MM-DD): only data published by then is used. "
+                                 "Default: today, or 2025-12-08 with --demo.")
+demo_option = click.option("--demo", is_flag=True, help="Use the bundled demonstration data, not market data.")
+
+
+@click.group(cls=BriefGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+             epilog="Example: brief build --demo")
+@click.version_option(__version__, "--version", prog_name="brief")
+@click.option("-v", "--verbose", is_flag=True, help="Show timings with the progress messages.")
+@click.option("--config", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="Settings file (default: ./brief.toml, or $BRIEF_CONFIG).")
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+              help="Where the data stores live (default: the user data folder, or $BRIEF_DATA_DIR).")
+@click.pass_context
+def cli(ctx: click.Context, verbose: bool, config: Path | None, data_dir: Path | None) -> None:
+    """Liquidity Brief (流動性週報): a bilingual weekly macro-liquidity and bitcoin brief.
+
+    Builds a Traditional Chinese + English edition (PDF and HTML) from FRED and bitcoin data, with every figure's
+    source and observation date.
+    """
+    ctx.obj = State(verbose=verbose, config=config, data_dir=data_dir)
+
+
+@cli.command(epilog="Examples:\n\n  brief build --demo\n\n  brief build --demo --lang en --format html --out /tmp/ed")
+@as_of_option
+@click.option("--lang", "langs", callback=_list_option(LANGUAGES, "language"), metavar="LANGS",
+              help="Languages, comma-separated: zh-Hant,en (default both).")
+@click.option("--format", "formats", callback=_list_option(FORMATS, "format"), metavar="FORMATS",
+              help="Outputs, comma-separated: pdf,html (default both).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+              help="Folder the edition folder is written into (default: ./output).")
+@click.option("--notes", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="Bilingual editorial notes: YAML, or Markdown with front matter.")
+@demo_option
+@click.pass_obj
+def build(state: State, as_of: dt.date | None, langs: tuple[str, ...] | None, formats: tuple[str, ...] | None,
+          out_dir: Path | None, notes: Path | None, demo: bool) -> None:
+    """Build an edition: PDF and standalone HTML in both languages, plus figures.json.
+
+    The edition is written to a temporary folder and moved into OUT/DATE[-demo] only when complete.
+    """
+    from report import pipeline
+
+    settings = state.settings(langs=langs, formats=formats, out_dir=out_dir)
+    edition = pipeline.build(settings, demo=demo, as_of=as_of, notes_path=notes, progress=state.progress)
+    for warning in edition.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(f"Edition {edition.as_of}{' (demo data)' if edition.demo else ''} written to {edition.folder}:",
+               err=True)
+    for path in edition.files:
+        click.echo(str(path))
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(0, width - _width(text))
+
+
+@cli.command(epilog="Examples:\n\n  brief figures --demo\n\n  brief figures --demo --format json --as-of 2025-06-30")
+@as_of_option
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+              help="A terminal table or the JSON interface documented in docs/figures.md.")
+@demo_option
+@click.pass_obj
+def figures(state: State, as_of: dt.date | None, fmt: str, demo: bool) -> None:
+    """Print the key figures with their values, observation dates and sources."""
+    from report import pipeline
+
+    settings = state.settings()
+    day, figs = pipeline.figures(settings, demo=demo, as_of=as_of, progress=state.progress)
+    if fmt == "json":
+        click.echo(json.dumps(pipeline.figures_document(figs, day, demo), ensure_ascii=False, indent=2))
+        return
+    rows = [("key", "figure", "value", "數值", "observed", "status")]
+    for f in figs:
+        rows.append((f.key, f.label["en"], f.formatted("en"), f.formatted("zh-Hant"),
+                     f.observed.isoformat() if f.observed else "—", f.status))
+    widths = [max(_width(r[i]) for r in rows) for i in range(len(rows[0]))]
+    click.echo(f"Key figures for {day}{' (DEMONSTRATION DATA, not market data)' if demo else ''}")
+    for r in rows:
+        click.echo("  ".join(_pad(c, w) for c, w in zip(r, widths, strict=True)).rstrip())
+    for f in figs:
+        if f.reason:
+            click.echo(f"{f.key}: {f.reason['en']}")
+
+
+@cli.command(epilog="Example:\n\n  brief calendar --year 2026")
+@click.option("--year", type=click.IntRange(1900, 2100), help="Year to list (default: this year).")
+@click.pass_obj
+def calendar(state: State, year: int | None) -> None:
+    """List FOMC meetings: * marks a Summary of Economic Projections (dot plot); the next meeting and its blackout.
+
+    The calendar is data (report/data/fomc_calendar.csv); point fomc_calendar in brief.toml or
+    BRIEF_FOMC_CALENDAR at your own copy to update it.
+    """
+    from report import pipeline
+    from report.calendar import meetings_in, status
+
+    settings = state.settings()
+    meetings = pipeline.calendar(settings)
+    today = dt.date.today()
+    year = year or today.year
+    st = status(meetings, today)
+    listed = meetings_in(meetings, year)
+    if not listed:
+        known = sorted({m.start.year for m in meetings})
+        raise UsageError(f"no meetings known for {year}; the calendar covers {known[0]}-{known[-1]}")
+    click.echo(f"FOMC meetings {year}  (* = projections / dot plot)")
+    for m in listed:
+        days = f"{m.start:%b} {m.start.day}-{m.end.day}" if m.start.month == m.end.month else \
+            f"{m.start:%b} {m.start.day}-{m.end:%b} {m.end.day}"
+        mark = "*" if m.projections else " "
+        note = ""
+        if st.meeting == m:
+            note = f"  <- next: in {st.days_to} days; blackout {m.blackout_start} to {m.blackout_end}"
+            if st.in_blackout:
+                note += " (in blackout now)"
+        click.echo(f"  {m.start.isoformat()}  {days:<14}{mark}{note}")
+    if st.meeting is None:
+        click.echo(f"No meeting known after {st.last_known}: update the calendar file.")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="brief")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,225 @@
+"""The brief's work as plain functions: open the store, compute figures, build an edition.
+
+Data flows one way: store -> figures -> charts -> render -> (archive, deliver). Heavy libraries (pandas,
+matplotlib, WeasyPrint) are imported inside the functions that need them, so ``--help`` and ``calendar`` start
+fast.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from report import __version__
+from report.calendar import Meeting, load_calendar, status
+from report.config import Settings
+from report.errors import DataError, RenderError, UsageError
+
+if TYPE_CHECKING:
+    from report.figures import Figure
+    from report.store import Store
+
+Progress = Callable[[str], None]
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+@dataclass(frozen=True)
+class Edition:
+    """A built edition: where it is and what it holds."""
+
+    folder: Path
+    files: tuple[Path, ...]
+    as_of: dt.date
+    demo: bool
+    warnings: tuple[str, ...]
+
+
+def open_store(settings: Settings, demo: bool, progress: Progress = _quiet) -> Store:
+    """The demo store (generated on first use) or the real-data store."""
+    from report.store import Store
+
+    if demo:
+        from report import demo as demo_data
+
+        if not settings.demo_store_path.exists():
+            progress(f"Generating the demo data set into {settings.demo_store_path}")
+        return demo_data.ensure_store(settings.demo_store_path)
+    if not settings.store_path.exists():
+        raise DataError(
+            f"no data store at {settings.store_path}: there is no real data yet; "
+            "use --demo for the bundled demonstration data"
+        )
+    return Store(settings.store_path)
+
+
+def default_as_of(demo: bool, today: dt.date | None = None) -> dt.date:
+    """The demo data ends on its edition date; real editions default to today."""
+    if demo:
+        from report.demo import END
+
+        return END
+    return today or dt.date.today()
+
+
+def check_as_of(as_of: dt.date, store: Store, today: dt.date | None = None) -> None:
+    """Reject an edition date after today, or before the store's data begins."""
+    today = today or dt.date.today()
+    if as_of > today:
+        raise UsageError(f"--as-of {as_of} is after today ({today}); an edition can only use published data")
+    first = store.first_date()
+    if first is None:
+        raise DataError(f"the data store {store.path} holds no observations")
+    if as_of < first:
+        raise DataError(f"--as-of {as_of} is before the data begins ({first}); choose a later date")
+
+
+def compute_figures(settings: Settings, store: Store, as_of: dt.date, meetings: Sequence[Meeting]
+                    ) -> tuple[list[Figure], dict[str, Any]]:
+    """Load every input series as it stood on ``as_of`` and compute the key figures."""
+    from report.figures import INPUT_SERIES, Context, compute_all
+    from report.render.templating import catalogue
+
+    data = store.load(INPUT_SERIES, as_of)
+    ctx = Context(
+        as_of=as_of,
+        cat=catalogue(settings.templates_dir),
+        meetings=tuple(meetings),
+        miner_efficiency_j_per_th=settings.miner_efficiency_j_per_th,
+        power_usd_per_kwh=settings.power_usd_per_kwh,
+        rmp_monthly_usd=settings.rmp_monthly_usd,
+        rmp_start=settings.rmp_start,
+        rmp_months=settings.rmp_months,
+        sofr_lookback_days=settings.sofr_lookback_days,
+        qt_end=settings.qt_end,
+    )
+    return compute_all(data, ctx), dict(data)
+
+
+def figures_document(figures: Sequence[Figure], as_of: dt.date, demo: bool) -> dict[str, Any]:
+    """The stable JSON interface (docs/figures.md)."""
+    return {
+        "edition": as_of.isoformat(),
+        "demo": demo,
+        "version": __version__,
+        "figures": [f.to_json() for f in figures],
+    }
+
+
+def figures(settings: Settings, demo: bool, as_of: dt.date | None = None, progress: Progress = _quiet
+            ) -> tuple[dt.date, list[Figure]]:
+    """The key figures for an edition date."""
+    meetings = load_calendar(settings.fomc_calendar)
+    with open_store(settings, demo, progress) as store:
+        day = as_of or default_as_of(demo)
+        check_as_of(day, store)
+        figs, _ = compute_figures(settings, store, day, meetings)
+    return day, figs
+
+
+def edition_name(as_of: dt.date, demo: bool, langs: Sequence[str]) -> str:
+    """Folder name of an edition: 2025-12-08, 2025-12-08-demo, 2025-12-08-demo-en."""
+    name = as_of.isoformat() + ("-demo" if demo else "")
+    if tuple(langs) != ("zh-Hant", "en"):
+        name += "-" + "-".join(langs)
+    return name
+
+
+def _prepare_out_dir(out_dir: Path) -> None:
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise RenderError(f"cannot create the output folder {out_dir}: {exc.strerror or exc}") from exc
+    if not os.access(out_dir, os.W_OK | os.X_OK):
+        raise RenderError(f"the output folder {out_dir} is not writable")
+
+
+def _move_into_place(tmp: Path, target: Path) -> None:
+    """Swap the finished edition in; an older build of the same edition is replaced only once the new one is whole."""
+    old = None
+    if target.exists():
+        old = target.with_name(f".{target.name}.old-{os.getpid()}")
+        os.replace(target, old)
+    os.replace(tmp, target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def build(settings: Settings, demo: bool, as_of: dt.date | None = None, notes_path: Path | None = None,
+          progress: Progress = _quiet) -> Edition:
+    """Build one edition (PDF and/or HTML plus figures.json) into ``settings.out_dir``, atomically."""
+    from report.notes import load_notes
+
+    notes = load_notes(notes_path) if notes_path is not None else None  # fail before any work
+    meetings = load_calendar(settings.fomc_calendar)
+    from report.render.pdf import harfbuzz_subset_available, require_font
+
+    if "pdf" in settings.formats:
+        require_font(settings.cjk_font)
+    warnings: list[str] = []
+    if "pdf" in settings.formats and not harfbuzz_subset_available():
+        warnings.append("libharfbuzz-subset0 is not installed: the PDF will take much longer to write")
+    _prepare_out_dir(settings.out_dir)
+
+    with open_store(settings, demo, progress) as store:
+        day = as_of or default_as_of(demo)
+        check_as_of(day, store)
+        progress(f"Computing figures as of {day}")
+        figs, data = compute_figures(settings, store, day, meetings)
+
+    from report.charts import ChartSettings, render_all
+    from report.render.context import EditionMeta, build as build_context
+    from report.render.templating import catalogue, environment, render
+    from report.resources import resource_dir
+
+    progress("Drawing charts")
+    charts = render_all(data, figs, ChartSettings(settings.langs, resource_dir("charts"), day,
+                                                  settings.miner_efficiency_j_per_th, settings.power_usd_per_kwh,
+                                                  settings.cjk_font))
+    cat = catalogue(settings.templates_dir)
+    meta = EditionMeta(as_of=day, demo=demo, langs=settings.langs, version=__version__,
+                       generated=dt.datetime.now(dt.UTC), qt_end=settings.qt_end, fomc=status(meetings, day),
+                       notes=notes)
+    context = build_context(figs, charts, meta, cat)
+    env = environment(settings.templates_dir)
+
+    name = edition_name(day, demo, settings.langs)
+    target = settings.out_dir / name
+    tmp = Path(tempfile.mkdtemp(prefix=f".{name}.tmp-", dir=settings.out_dir))
+    try:
+        tmp.chmod(0o755)
+        files: list[Path] = []
+        stem = f"liquidity-brief-{name}"
+        if "html" in settings.formats:
+            progress("Writing the HTML page")
+            (tmp / f"{stem}.html").write_text(render(env, context, "html", settings.cjk_font), encoding="utf-8")
+            files.append(target / f"{stem}.html")
+        if "pdf" in settings.formats:
+            from report.render.pdf import write_pdf
+
+            progress("Laying out the PDF")
+            warnings += write_pdf(render(env, context, "pdf", settings.cjk_font), tmp / f"{stem}.pdf", tmp)
+            files.append(target / f"{stem}.pdf")
+        doc = figures_document(figs, day, demo)
+        (tmp / "figures.json").write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        files.append(target / "figures.json")
+        _move_into_place(tmp, target)
+    except OSError as exc:
+        raise RenderError(f"writing the edition into {settings.out_dir} failed: {exc.strerror or exc}") from exc
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return Edition(target, tuple(files), day, demo, tuple(warnings))
+
+
+def calendar(settings: Settings) -> list[Meeting]:
+    """The FOMC meetings of the bundled (or configured) calendar."""
+    return load_calendar(settings.fomc_calendar)

@@ -1,0 +1,1 @@
+"""Rendering: template context, Jinja environment, HTML page and PDF."""
