@@ -19,15 +19,15 @@ import matplotlib
 
 matplotlib.use("Agg")  # no display; must precede any pyplot import elsewhere
 
-import matplotlib.dates as mdates  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib import style  # noqa: E402
-from matplotlib.axes import Axes  # noqa: E402
-from matplotlib.figure import Figure as MplFigure  # noqa: E402
+import matplotlib.dates as mdates
+import pandas as pd
+from matplotlib import style
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure as MplFigure
 
-from report.figures import Figure  # noqa: E402
-from report.figures.bitcoin import SMOOTH_DAYS  # noqa: E402
-from report.i18n import money  # noqa: E402
+from report.figures import Figure
+from report.figures.bitcoin import SMOOTH_DAYS
+from report.i18n import money
 
 RED = "#c0392b"
 BLUE = "#1f4e79"
@@ -92,8 +92,15 @@ def _date_axis(ax: Axes, years: float) -> None:
 
 
 def _no_data(ax: Axes, labels: Mapping[str, Any], langs: Sequence[str]) -> None:
-    ax.text(0.5, 0.5, _text(labels["no_data"], langs, "\n"), ha="center", va="center", transform=ax.transAxes,
-            color=GREY)
+    ax.text(
+        0.5,
+        0.5,
+        _text(labels["no_data"], langs, "\n"),
+        ha="center",
+        va="center",
+        transform=ax.transAxes,
+        color=GREY,
+    )
     ax.set_xticks([])
     ax.set_yticks([])
 
@@ -113,8 +120,7 @@ class ChartCtx:
 
     def label(self, key: str, **values: Mapping[str, str]) -> str:
         """A legend label in the edition's languages; ``values`` are per language."""
-        entry = {lang: self.labels[key][lang].format(**{k: v[lang] for k, v in values.items()})
-                 for lang in self.langs}
+        entry = {lang: self.labels[key][lang].format(**{k: v[lang] for k, v in values.items()}) for lang in self.langs}
         return _text(entry, self.langs)
 
     def axis(self, side: str) -> str:
@@ -153,15 +159,28 @@ def _balance_sheet(fig: MplFigure, data: Mapping[str, pd.Series], figs: Mapping[
         pd_ = pd.Timestamp(pk.detail["peak_date"])
         ax.scatter([pd_], [pk.detail["peak"] / 1e12], color=RED, zorder=3, s=14, label=c.label("peak"))
         runoff = _text({lang: f"QT −{money(pk.value or 0.0, lang)}" for lang in c.langs}, c.langs, "\n")
-        ax.annotate(runoff, xy=(s.index[-1], s.iloc[-1] / 1e12), xytext=(-6, -28), textcoords="offset points",
-                    ha="right", color=RED, fontsize=7.5)
+        ax.annotate(
+            runoff,
+            xy=(s.index[-1], s.iloc[-1] / 1e12),
+            xytext=(-6, -28),
+            textcoords="offset points",
+            ha="right",
+            color=RED,
+            fontsize=7.5,
+        )
     for i, f in enumerate(x for x in figs.values() if x.key.startswith("rmp_") and x.available):
         path = f.detail["path"]
         xs = [s.index[-1]] + [pd.Timestamp(d) for d, _ in path]
         ys = [s.iloc[-1] / 1e12] + [v / 1e12 for _, v in path]
         monthly = {lang: money(f.detail["monthly"], lang) for lang in c.langs}
-        ax.plot(xs, ys, ls="--", lw=1.1, color=(GREEN, ORANGE, GREY)[i % 3],
-                label=c.label("scenario", monthly=monthly))
+        ax.plot(
+            xs,
+            ys,
+            ls="--",
+            lw=1.1,
+            color=(GREEN, ORANGE, GREY)[i % 3],
+            label=c.label("scenario", monthly=monthly),
+        )
     ax.set_ylabel(c.axis("left"))
     ax.legend(loc="upper left")
 
@@ -192,8 +211,15 @@ def _sofr(fig: MplFigure, data: Mapping[str, pd.Series], figs: Mapping[str, Figu
         s = data.get(sid, pd.Series(dtype=float)).dropna()
         band[sid] = s.reindex(s.index.union(idx)).ffill().reindex(idx) if not s.empty else None
     if band["DFEDTARL"] is not None and band["DFEDTARU"] is not None:
-        ax.fill_between(idx, band["DFEDTARL"], band["DFEDTARU"], step="post", color="#d6e4f0", lw=0,
-                        label=c.label("range"))
+        ax.fill_between(
+            idx,
+            band["DFEDTARL"],
+            band["DFEDTARU"],
+            step="post",
+            color="#d6e4f0",
+            lw=0,
+            label=c.label("range"),
+        )
     if band["IORB"] is not None:
         ax.step(idx, band["IORB"], where="post", color=GREEN, lw=1.0, label=c.label("iorb"))
     ax.plot(idx, sofr, color=BLUE, lw=1.1, label=c.label("sofr"))
@@ -243,7 +269,7 @@ def _inflation(fig: MplFigure, data: Mapping[str, pd.Series], figs: Mapping[str,
 def cost_series(data: Mapping[str, pd.Series], efficiency: float, power: float) -> pd.Series:
     """Production cost per bitcoin over time, with the same smoothing and assumptions as the figure."""
     hr = data.get("BTC_HASHRATE", pd.Series(dtype=float)).dropna()
-    rev = (data.get("BTC_ISSUANCE", pd.Series(dtype=float)) + data.get("BTC_FEES", pd.Series(dtype=float)))
+    rev = data.get("BTC_ISSUANCE", pd.Series(dtype=float)) + data.get("BTC_FEES", pd.Series(dtype=float))
     rev = rev.dropna()
     if hr.empty or rev.empty:
         return pd.Series(dtype=float)
@@ -261,8 +287,9 @@ def _btc_cost(fig: MplFigure, data: Mapping[str, pd.Series], figs: Mapping[str, 
     cost = _thin(cost_series(data, c.settings.miner_efficiency_j_per_th, c.settings.power_usd_per_kwh), c.start)
     if not cost.empty:
         ax.plot(cost.index, cost, color=RED, lw=1.1, label=c.label("cost"))
-        ax.fill_between(cost.index, cost, price.reindex(cost.index).ffill(), where=None, color="#f3d9d5",
-                        alpha=0.5, lw=0)
+        ax.fill_between(
+            cost.index, cost, price.reindex(cost.index).ffill(), where=None, color="#f3d9d5", alpha=0.5, lw=0
+        )
     ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v / 1e3:,.0f}k"))
     ax.set_ylabel(c.axis("left"))
     ax.legend(loc="upper left")
@@ -314,8 +341,14 @@ CHARTS: dict[str, ChartFn] = {
 }
 
 
-def render_one(chart_id: str, data: Mapping[str, pd.Series], figures: Mapping[str, Figure],
-               settings: ChartSettings, catalogue: Mapping[str, Any], fmt: str = "svg") -> Chart:
+def render_one(
+    chart_id: str,
+    data: Mapping[str, pd.Series],
+    figures: Mapping[str, Figure],
+    settings: ChartSettings,
+    catalogue: Mapping[str, Any],
+    fmt: str = "svg",
+) -> Chart:
     """Draw one chart from the catalogue and serialise it as SVG or PNG."""
     spec = catalogue[chart_id]
     langs = settings.langs
@@ -340,8 +373,9 @@ def render_one(chart_id: str, data: Mapping[str, pd.Series], figures: Mapping[st
     return Chart(chart_id, int(spec["section"]), title, tuple(spec["sources"]), buf.getvalue(), mime)
 
 
-def render_all(data: Mapping[str, pd.Series], figures: Sequence[Figure], settings: ChartSettings,
-               fmt: str = "svg") -> list[Chart]:
+def render_all(
+    data: Mapping[str, pd.Series], figures: Sequence[Figure], settings: ChartSettings, fmt: str = "svg"
+) -> list[Chart]:
     """Every chart of the catalogue, in catalogue order."""
     catalogue = load_catalogue(settings.style_dir)
     by_key = {f.key: f for f in figures}

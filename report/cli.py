@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sys
 import time
 import unicodedata
 from collections.abc import Callable
@@ -69,6 +68,7 @@ def _list_option(allowed: tuple[str, ...], what: str) -> Callable[[click.Context
             return parse_list(value, allowed, what)
         except ConfigError as exc:
             raise click.BadParameter(str(exc)) from exc
+
     return callback
 
 
@@ -81,20 +81,34 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.d
         raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD") from exc
 
 
-as_of_option = click.option("--as-of", callback=_date, metavar="DATE",
-                            help="Edition date (YYYY-MM-DD): only data published by then is used. "
-                                 "Default: today, or 2025-12-08 with --demo.")
+as_of_option = click.option(
+    "--as-of",
+    callback=_date,
+    metavar="DATE",
+    help="Edition date (YYYY-MM-DD): only data published by then is used. Default: today, or 2025-12-08 with --demo.",
+)
 demo_option = click.option("--demo", is_flag=True, help="Use the bundled demonstration data, not market data.")
 
 
-@click.group(cls=BriefGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
-             epilog="Example: brief build --demo")
+@click.group(
+    cls=BriefGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    epilog="Example: brief build --demo",
+)
 @click.version_option(__version__, "--version", prog_name="brief")
 @click.option("-v", "--verbose", is_flag=True, help="Show timings with the progress messages.")
-@click.option("--config", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
-              help="Settings file (default: ./brief.toml, or $BRIEF_CONFIG).")
-@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
-              help="Where the data stores live (default: the user data folder, or $BRIEF_DATA_DIR).")
+@click.option(
+    "--config",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Settings file (default: ./brief.toml, or $BRIEF_CONFIG).",
+)
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    metavar="DIR",
+    help="Where the data stores live (default: the user data folder, or $BRIEF_DATA_DIR).",
+)
 @click.pass_context
 def cli(ctx: click.Context, verbose: bool, config: Path | None, data_dir: Path | None) -> None:
     """Liquidity Brief (流動性週報): a bilingual weekly macro-liquidity and bitcoin brief.
@@ -107,18 +121,44 @@ def cli(ctx: click.Context, verbose: bool, config: Path | None, data_dir: Path |
 
 @cli.command(epilog="Examples:\n\n  brief build --demo\n\n  brief build --demo --lang en --format html --out /tmp/ed")
 @as_of_option
-@click.option("--lang", "langs", callback=_list_option(LANGUAGES, "language"), metavar="LANGS",
-              help="Languages, comma-separated: zh-Hant,en (default both).")
-@click.option("--format", "formats", callback=_list_option(FORMATS, "format"), metavar="FORMATS",
-              help="Outputs, comma-separated: pdf,html (default both).")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
-              help="Folder the edition folder is written into (default: ./output).")
-@click.option("--notes", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
-              help="Bilingual editorial notes: YAML, or Markdown with front matter.")
+@click.option(
+    "--lang",
+    "langs",
+    callback=_list_option(LANGUAGES, "language"),
+    metavar="LANGS",
+    help="Languages, comma-separated: zh-Hant,en (default both).",
+)
+@click.option(
+    "--format",
+    "formats",
+    callback=_list_option(FORMATS, "format"),
+    metavar="FORMATS",
+    help="Outputs, comma-separated: pdf,html (default both).",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    metavar="DIR",
+    help="Folder the edition folder is written into (default: ./output).",
+)
+@click.option(
+    "--notes",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Bilingual editorial notes: YAML, or Markdown with front matter.",
+)
 @demo_option
 @click.pass_obj
-def build(state: State, as_of: dt.date | None, langs: tuple[str, ...] | None, formats: tuple[str, ...] | None,
-          out_dir: Path | None, notes: Path | None, demo: bool) -> None:
+def build(
+    state: State,
+    as_of: dt.date | None,
+    langs: tuple[str, ...] | None,
+    formats: tuple[str, ...] | None,
+    out_dir: Path | None,
+    notes: Path | None,
+    demo: bool,
+) -> None:
     """Build an edition: PDF and standalone HTML in both languages, plus figures.json.
 
     The edition is written to a temporary folder and moved into OUT/DATE[-demo] only when complete.
@@ -129,8 +169,10 @@ def build(state: State, as_of: dt.date | None, langs: tuple[str, ...] | None, fo
     edition = pipeline.build(settings, demo=demo, as_of=as_of, notes_path=notes, progress=state.progress)
     for warning in edition.warnings:
         click.echo(f"warning: {warning}", err=True)
-    click.echo(f"Edition {edition.as_of}{' (demo data)' if edition.demo else ''} written to {edition.folder}:",
-               err=True)
+    click.echo(
+        f"Edition {edition.as_of}{' (demo data)' if edition.demo else ''} written to {edition.folder}:",
+        err=True,
+    )
     for path in edition.files:
         click.echo(str(path))
 
@@ -145,8 +187,14 @@ def _pad(text: str, width: int) -> str:
 
 @cli.command(epilog="Examples:\n\n  brief figures --demo\n\n  brief figures --demo --format json --as-of 2025-06-30")
 @as_of_option
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
-              help="A terminal table or the JSON interface documented in docs/figures.md.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="A terminal table or the JSON interface documented in docs/figures.md.",
+)
 @demo_option
 @click.pass_obj
 def figures(state: State, as_of: dt.date | None, fmt: str, demo: bool) -> None:
@@ -160,8 +208,16 @@ def figures(state: State, as_of: dt.date | None, fmt: str, demo: bool) -> None:
         return
     rows = [("key", "figure", "value", "數值", "observed", "status")]
     for f in figs:
-        rows.append((f.key, f.label["en"], f.formatted("en"), f.formatted("zh-Hant"),
-                     f.observed.isoformat() if f.observed else "—", f.status))
+        rows.append(
+            (
+                f.key,
+                f.label["en"],
+                f.formatted("en"),
+                f.formatted("zh-Hant"),
+                f.observed.isoformat() if f.observed else "—",
+                f.status,
+            )
+        )
     widths = [max(_width(r[i]) for r in rows) for i in range(len(rows[0]))]
     click.echo(f"Key figures for {day}{' (DEMONSTRATION DATA, not market data)' if demo else ''}")
     for r in rows:
@@ -194,8 +250,11 @@ def calendar(state: State, year: int | None) -> None:
         raise UsageError(f"no meetings known for {year}; the calendar covers {known[0]}-{known[-1]}")
     click.echo(f"FOMC meetings {year}  (* = projections / dot plot)")
     for m in listed:
-        days = f"{m.start:%b} {m.start.day}-{m.end.day}" if m.start.month == m.end.month else \
-            f"{m.start:%b} {m.start.day}-{m.end:%b} {m.end.day}"
+        days = (
+            f"{m.start:%b} {m.start.day}-{m.end.day}"
+            if m.start.month == m.end.month
+            else f"{m.start:%b} {m.start.day}-{m.end:%b} {m.end.day}"
+        )
         mark = "*" if m.projections else " "
         note = ""
         if st.meeting == m:
@@ -213,4 +272,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

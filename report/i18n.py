@@ -60,27 +60,25 @@ def _scaled(scaled: float, lang: str) -> str:
     return number(scaled, lang, decimals)
 
 
+_MONEY_SCALES = {
+    "en": ((1e12, " trillion"), (1e9, " billion"), (1e6, " million")),
+    "zh-Hant": ((1e12, "兆"), (1e8, "億")),
+}
+
+
+def _with_scale(a: float, lang: str, scales: tuple[tuple[float, str], ...]) -> str:
+    """``a`` in the largest scale word it reaches (2.86 trillion), or in full below the smallest."""
+    for size, word in scales:
+        if a >= size * 0.9995:
+            return _scaled(a / size, lang) + word
+    return number(a, lang, 0 if a >= 100 else 2)
+
+
 def money(value: float, lang: str, sign: bool = False) -> str:
     """US dollars in words of scale: en "US$2.86 trillion", zh-Hant "2.86兆美元"."""
-    neg = value < 0
-    a = abs(value)
-    if lang == "en":
-        for size, word in ((1e12, " trillion"), (1e9, " billion"), (1e6, " million")):
-            if a >= size * 0.9995:
-                body = _scaled(a / size, lang)
-                break
-        else:
-            body, word = number(a, lang, 0 if a >= 100 else 2), ""
-        text = f"US${body}{word}"
-    else:
-        for size, word in ((1e12, "兆"), (1e8, "億")):
-            if a >= size * 0.9995:
-                body = _scaled(a / size, lang)
-                break
-        else:
-            body, word = number(a, lang, 0 if a >= 100 else 2), ""
-        text = f"{body}{word}美元"
-    if neg:
+    body = _with_scale(abs(value), lang, _MONEY_SCALES[lang] if lang in _MONEY_SCALES else _MONEY_SCALES["en"])
+    text = f"US${body}" if lang == "en" else f"{body}美元"
+    if value < 0:
         return MINUS + text
     return ("+" + text) if sign and value > 0 else text
 
@@ -89,10 +87,7 @@ def count_words(value: float, lang: str, sign: bool = False) -> str:
     """A large count: en "6.50 million" / "105,000"; zh-Hant "650萬" / "10.5萬"."""
     a = abs(value)
     if lang == "en":
-        if a >= 1e6 * 0.9995:
-            body = _scaled(a / 1e6, lang) + " million"
-        else:
-            body = number(a, lang, 0)
+        body = _with_scale(a, lang, ((1e6, " million"),)) if a >= 1e6 * 0.9995 else number(a, lang, 0)
     else:
         if a >= 1e8 * 0.9995:
             body = _scaled(a / 1e8, lang) + "億"

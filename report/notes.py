@@ -68,7 +68,7 @@ def load_notes(path: Path) -> Notes:
                 front = yaml.safe_load("\n".join(lines[1:end])) or {}
                 if not isinstance(front, Mapping):
                     raise NotesError(f"{path}: front matter must be a mapping")
-                lines = lines[end + 1:]
+                lines = lines[end + 1 :]
             title = _per_lang(front.get("title"), "title", path)
             blocks: dict[str, list[str]] = {lang: [] for lang in LANGS}
             current: list[str] | None = None

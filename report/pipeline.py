@@ -83,8 +83,9 @@ def check_as_of(as_of: dt.date, store: Store, today: dt.date | None = None) -> N
         raise DataError(f"--as-of {as_of} is before the data begins ({first}); choose a later date")
 
 
-def compute_figures(settings: Settings, store: Store, as_of: dt.date, meetings: Sequence[Meeting]
-                    ) -> tuple[list[Figure], dict[str, Any]]:
+def compute_figures(
+    settings: Settings, store: Store, as_of: dt.date, meetings: Sequence[Meeting]
+) -> tuple[list[Figure], dict[str, Any]]:
     """Load every input series as it stood on ``as_of`` and compute the key figures."""
     from report.figures import INPUT_SERIES, Context, compute_all
     from report.render.templating import catalogue
@@ -115,8 +116,9 @@ def figures_document(figures: Sequence[Figure], as_of: dt.date, demo: bool) -> d
     }
 
 
-def figures(settings: Settings, demo: bool, as_of: dt.date | None = None, progress: Progress = _quiet
-            ) -> tuple[dt.date, list[Figure]]:
+def figures(
+    settings: Settings, demo: bool, as_of: dt.date | None = None, progress: Progress = _quiet
+) -> tuple[dt.date, list[Figure]]:
     """The key figures for an edition date."""
     meetings = load_calendar(settings.fomc_calendar)
     with open_store(settings, demo, progress) as store:
@@ -154,8 +156,13 @@ def _move_into_place(tmp: Path, target: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def build(settings: Settings, demo: bool, as_of: dt.date | None = None, notes_path: Path | None = None,
-          progress: Progress = _quiet) -> Edition:
+def build(
+    settings: Settings,
+    demo: bool,
+    as_of: dt.date | None = None,
+    notes_path: Path | None = None,
+    progress: Progress = _quiet,
+) -> Edition:
     """Build one edition (PDF and/or HTML plus figures.json) into ``settings.out_dir``, atomically."""
     from report.notes import load_notes
 
@@ -177,18 +184,35 @@ def build(settings: Settings, demo: bool, as_of: dt.date | None = None, notes_pa
         figs, data = compute_figures(settings, store, day, meetings)
 
     from report.charts import ChartSettings, render_all
-    from report.render.context import EditionMeta, build as build_context
+    from report.render.context import EditionMeta
+    from report.render.context import build as build_context
     from report.render.templating import catalogue, environment, render
     from report.resources import resource_dir
 
     progress("Drawing charts")
-    charts = render_all(data, figs, ChartSettings(settings.langs, resource_dir("charts"), day,
-                                                  settings.miner_efficiency_j_per_th, settings.power_usd_per_kwh,
-                                                  settings.cjk_font))
+    charts = render_all(
+        data,
+        figs,
+        ChartSettings(
+            settings.langs,
+            resource_dir("charts"),
+            day,
+            settings.miner_efficiency_j_per_th,
+            settings.power_usd_per_kwh,
+            settings.cjk_font,
+        ),
+    )
     cat = catalogue(settings.templates_dir)
-    meta = EditionMeta(as_of=day, demo=demo, langs=settings.langs, version=__version__,
-                       generated=dt.datetime.now(dt.UTC), qt_end=settings.qt_end, fomc=status(meetings, day),
-                       notes=notes)
+    meta = EditionMeta(
+        as_of=day,
+        demo=demo,
+        langs=settings.langs,
+        version=__version__,
+        generated=dt.datetime.now(dt.UTC),
+        qt_end=settings.qt_end,
+        fomc=status(meetings, day),
+        notes=notes,
+    )
     context = build_context(figs, charts, meta, cat)
     env = environment(settings.templates_dir)
 

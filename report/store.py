@@ -103,15 +103,21 @@ class Store:
             " VALUES (?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT(id) DO UPDATE SET title=excluded.title, units=excluded.units, scale=excluded.scale,"
             " frequency=excluded.frequency, source=excluded.source, updated_at=excluded.updated_at",
-            (info.id, info.title, info.units, info.scale, info.frequency, info.source,
-             dt.datetime.now(dt.UTC).isoformat(timespec="seconds")),
+            (
+                info.id,
+                info.title,
+                info.units,
+                info.scale,
+                info.frequency,
+                info.source,
+                dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            ),
         )
 
     def add_observations(self, db: sqlite3.Connection, series_id: str, rows: Iterable[Row]) -> int:
         """Insert observations ``(date, value, realtime_start, realtime_end)``; returns the count."""
         data = [
-            (series_id, d.isoformat(), v, rs.isoformat(), re.isoformat() if re else OPEN_END)
-            for d, v, rs, re in rows
+            (series_id, d.isoformat(), v, rs.isoformat(), re.isoformat() if re else OPEN_END) for d, v, rs, re in rows
         ]
         db.executemany(
             "INSERT OR REPLACE INTO observations(series_id, date, value, realtime_start, realtime_end)"

@@ -9,9 +9,28 @@ from report.figures.macro import inflation, labour
 from report.figures.model import Context, Data, Figure, Source
 
 INPUT_SERIES = (
-    "WRESBAL", "WALCL", "TREAST", "GDP", "M2SL", "SOFR", "IORB", "DFEDTARU", "DFEDTARL",
-    "PAYEMS", "UNRATE", "JTSJOL", "JTSQUR", "PCEPILFE", "CPIAUCSL",
-    "CBBTCUSD", "BTC_HASHRATE", "BTC_DIFFICULTY", "BTC_ISSUANCE", "BTC_FEES", "BTC_SUPPLY", "BTC_SUPPLY_IN_LOSS",
+    "WRESBAL",
+    "WALCL",
+    "TREAST",
+    "GDP",
+    "M2SL",
+    "SOFR",
+    "IORB",
+    "DFEDTARU",
+    "DFEDTARL",
+    "PAYEMS",
+    "UNRATE",
+    "JTSJOL",
+    "JTSQUR",
+    "PCEPILFE",
+    "CPIAUCSL",
+    "CBBTCUSD",
+    "BTC_HASHRATE",
+    "BTC_DIFFICULTY",
+    "BTC_ISSUANCE",
+    "BTC_FEES",
+    "BTC_SUPPLY",
+    "BTC_SUPPLY_IN_LOSS",
 )
 
 __all__ = ["INPUT_SERIES", "Context", "Data", "Figure", "Source", "compute_all"]
@@ -20,8 +39,19 @@ __all__ = ["INPUT_SERIES", "Context", "Data", "Figure", "Source", "compute_all"]
 def compute_all(data: Data, ctx: Context) -> list[Figure]:
     """Every key figure, in the order of the brief; an unavailable input never stops the others."""
     figures: list[Figure] = []
-    for fn in (reserves, balance_sheet, rmp_scenarios, m2, sofr_corridor, labour, inflation, price, miner_cost,
-               difficulty, supply_in_loss):
+    for fn in (
+        reserves,
+        balance_sheet,
+        rmp_scenarios,
+        m2,
+        sofr_corridor,
+        labour,
+        inflation,
+        price,
+        miner_cost,
+        difficulty,
+        supply_in_loss,
+    ):
         figures += fn(data, ctx)
     figures += fomc(ctx)
     return figures

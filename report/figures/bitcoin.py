@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from dataclasses import dataclass
 
 import pandas as pd
@@ -20,8 +21,9 @@ def _clean(data: Data, sid: str) -> pd.Series:
     return pd.Series(dtype="float64") if s is None else s.dropna()
 
 
-def production_cost(hashrate_hs: float, btc_per_day: float, efficiency_j_per_th: float,
-                    power_usd_per_kwh: float) -> float:
+def production_cost(
+    hashrate_hs: float, btc_per_day: float, efficiency_j_per_th: float, power_usd_per_kwh: float
+) -> float:
     """Energy cost of mining one bitcoin: network power draw times power price over coins mined a day."""
     watts = hashrate_hs / 1e12 * efficiency_j_per_th
     kwh_per_day = watts * 24 / 1000
@@ -33,17 +35,36 @@ def price(data: Data, ctx: Context) -> list[Figure]:
     s = _clean(data, "CBBTCUSD")
     if s.empty:
         why = missing_reason(["CBBTCUSD"], ctx)
-        return [unavailable("btc_price", "USD", ctx, "reason.no_data", **why),
-                unavailable("btc_drawdown", "percent", ctx, "reason.no_data", **why)]
+        return [
+            unavailable("btc_price", "USD", ctx, "reason.no_data", **why),
+            unavailable("btc_drawdown", "percent", ctx, "reason.no_data", **why),
+        ]
     d, p = s.index[-1].date(), float(s.iloc[-1])
     hi_d, hi = s.idxmax().date(), float(s.max())
     dd = (p / hi - 1) * 100
     return [
-        make("btc_price", p, "USD", [Source("CBBTCUSD", d)], ctx, "text.btc_price", price=per_lang(money, p),
-             date=per_lang(date, d)),
-        make("btc_drawdown", dd, "percent", [Source("CBBTCUSD", hi_d), Source("CBBTCUSD", d)], ctx,
-             "text.btc_drawdown", detail={"high": hi, "high_date": hi_d.isoformat()},
-             drawdown=per_lang(percent, abs(dd)), high=per_lang(money, hi), high_date=per_lang(date, hi_d)),
+        make(
+            "btc_price",
+            p,
+            "USD",
+            [Source("CBBTCUSD", d)],
+            ctx,
+            "text.btc_price",
+            price=per_lang(money, p),
+            date=per_lang(date, d),
+        ),
+        make(
+            "btc_drawdown",
+            dd,
+            "percent",
+            [Source("CBBTCUSD", hi_d), Source("CBBTCUSD", d)],
+            ctx,
+            "text.btc_drawdown",
+            detail={"high": hi, "high_date": hi_d.isoformat()},
+            drawdown=per_lang(percent, abs(dd)),
+            high=per_lang(money, hi),
+            high_date=per_lang(date, hi_d),
+        ),
     ]
 
 
@@ -55,8 +76,10 @@ def miner_cost(data: Data, ctx: Context) -> list[Figure]:
     missing = [sid for sid, s in (("BTC_HASHRATE", hr), ("BTC_ISSUANCE", iss), ("BTC_FEES", fees)) if s.empty]
     if missing:
         why = missing_reason(missing, ctx)
-        out = [unavailable("miner_cost", "USD", ctx, "reason.no_data", **why),
-               unavailable("btc_price_to_cost", "ratio", ctx, "reason.no_data", **why)]
+        out = [
+            unavailable("miner_cost", "USD", ctx, "reason.no_data", **why),
+            unavailable("btc_price_to_cost", "ratio", ctx, "reason.no_data", **why),
+        ]
         if hr.empty:
             out.append(unavailable("hashrate", "H/s", ctx, "reason.no_data", **why))
         return out
@@ -65,34 +88,72 @@ def miner_cost(data: Data, ctx: Context) -> list[Figure]:
     revenue = (iss + fees).dropna()
     if revenue.empty:
         why = missing_reason(["BTC_ISSUANCE", "BTC_FEES"], ctx)
-        return [unavailable("miner_cost", "USD", ctx, "reason.no_data", **why),
-                unavailable("btc_price_to_cost", "ratio", ctx, "reason.no_data", **why)]
+        return [
+            unavailable("miner_cost", "USD", ctx, "reason.no_data", **why),
+            unavailable("btc_price_to_cost", "ratio", ctx, "reason.no_data", **why),
+        ]
     rev_d = revenue.index[-1].date()
     per_day = float(revenue.iloc[-SMOOTH_DAYS:].mean())
     cost = production_cost(hr_avg, per_day, ctx.miner_efficiency_j_per_th, ctx.power_usd_per_kwh)
     grid = [[production_cost(hr_avg, per_day, e, p) for p in SENSITIVITY_POWER] for e in SENSITIVITY_EFFICIENCY]
     srcs = [Source("BTC_HASHRATE", hr_d), Source("BTC_ISSUANCE", rev_d), Source("BTC_FEES", rev_d)]
-    detail = {"efficiency_j_per_th": ctx.miner_efficiency_j_per_th, "power_usd_per_kwh": ctx.power_usd_per_kwh,
-              "hashrate_hs": hr_avg, "btc_per_day": per_day, "smooth_days": SMOOTH_DAYS,
-              "sensitivity": {"power_usd_per_kwh": list(SENSITIVITY_POWER),
-                              "efficiency_j_per_th": list(SENSITIVITY_EFFICIENCY), "cost": grid}}
+    detail = {
+        "efficiency_j_per_th": ctx.miner_efficiency_j_per_th,
+        "power_usd_per_kwh": ctx.power_usd_per_kwh,
+        "hashrate_hs": hr_avg,
+        "btc_per_day": per_day,
+        "smooth_days": SMOOTH_DAYS,
+        "sensitivity": {
+            "power_usd_per_kwh": list(SENSITIVITY_POWER),
+            "efficiency_j_per_th": list(SENSITIVITY_EFFICIENCY),
+            "cost": grid,
+        },
+    }
     out = [
-        make("hashrate", hr_avg, "H/s", [Source("BTC_HASHRATE", hr_d)], ctx, "text.hashrate",
-             level=per_lang(hashrate, hr_avg), n=SMOOTH_DAYS),
-        make("miner_cost", cost, "USD", srcs, ctx, "text.miner_cost", detail=detail, cost=per_lang(money, cost),
-             eff=f"{ctx.miner_efficiency_j_per_th:g}", power=f"{ctx.power_usd_per_kwh:.3f}".rstrip("0"),
-             per_day=per_lang(lambda v, lang: btc(v, lang), per_day)),
+        make(
+            "hashrate",
+            hr_avg,
+            "H/s",
+            [Source("BTC_HASHRATE", hr_d)],
+            ctx,
+            "text.hashrate",
+            level=per_lang(hashrate, hr_avg),
+            n=SMOOTH_DAYS,
+        ),
+        make(
+            "miner_cost",
+            cost,
+            "USD",
+            srcs,
+            ctx,
+            "text.miner_cost",
+            detail=detail,
+            cost=per_lang(money, cost),
+            eff=f"{ctx.miner_efficiency_j_per_th:g}",
+            power=f"{ctx.power_usd_per_kwh:.3f}".rstrip("0"),
+            per_day=per_lang(lambda v, lang: btc(v, lang), per_day),
+        ),
     ]
     p = _clean(data, "CBBTCUSD")
     if p.empty:
-        out.append(unavailable("btc_price_to_cost", "ratio", ctx, "reason.no_data",
-                               **missing_reason(["CBBTCUSD"], ctx)))
+        out.append(
+            unavailable("btc_price_to_cost", "ratio", ctx, "reason.no_data", **missing_reason(["CBBTCUSD"], ctx))
+        )
     else:
         pd_, pv = p.index[-1].date(), float(p.iloc[-1])
         r = pv / cost
-        out.append(make("btc_price_to_cost", r, "ratio", [Source("CBBTCUSD", pd_), *srcs], ctx,
-                        "text.price_to_cost_above" if r >= 1 else "text.price_to_cost_below",
-                        ratio=per_lang(ratio, r), margin=per_lang(percent, abs(r - 1) * 100, decimals=0)))
+        out.append(
+            make(
+                "btc_price_to_cost",
+                r,
+                "ratio",
+                [Source("CBBTCUSD", pd_), *srcs],
+                ctx,
+                "text.price_to_cost_above" if r >= 1 else "text.price_to_cost_below",
+                ratio=per_lang(ratio, r),
+                margin=per_lang(percent, abs(r - 1) * 100, decimals=0),
+            )
+        )
     return out
 
 
@@ -119,8 +180,7 @@ def adjustments(s: pd.Series) -> list[Adjustment]:
         else:
             runs.append([ts, float(v), 1])
     plateaus = [r for i, r in enumerate(runs) if r[2] >= 2 or i == len(runs) - 1]
-    return [Adjustment(cur[0].date(), cur[1], cur[1] / prev[1] - 1)
-            for prev, cur in zip(plateaus, plateaus[1:], strict=False)]
+    return [Adjustment(cur[0].date(), cur[1], cur[1] / prev[1] - 1) for prev, cur in itertools.pairwise(plateaus)]
 
 
 def difficulty(data: Data, ctx: Context) -> list[Figure]:
@@ -128,13 +188,23 @@ def difficulty(data: Data, ctx: Context) -> list[Figure]:
     s = _clean(data, "BTC_DIFFICULTY")
     adj = adjustments(s) if not s.empty else []
     if not adj:
-        return [unavailable("difficulty_change", "percent_change", ctx, "reason.no_data",
-                            **missing_reason(["BTC_DIFFICULTY"], ctx))]
+        return [
+            unavailable(
+                "difficulty_change",
+                "percent_change",
+                ctx,
+                "reason.no_data",
+                **missing_reason(["BTC_DIFFICULTY"], ctx),
+            )
+        ]
     last = adj[-1]
     pct = last.change * 100
     values = {"change": per_lang(percent, abs(pct), decimals=2), "date": per_lang(date, last.day)}
-    detail: dict[str, object] = {"date": last.day.isoformat(), "level": last.level,
-                                 "history": [(a.day.isoformat(), a.change * 100) for a in adj[-30:]]}
+    detail: dict[str, object] = {
+        "date": last.day.isoformat(),
+        "level": last.level,
+        "history": [(a.day.isoformat(), a.change * 100) for a in adj[-30:]],
+    }
     if last.change >= 0:
         key = "text.difficulty_up"
     else:
@@ -147,8 +217,18 @@ def difficulty(data: Data, ctx: Context) -> list[Figure]:
         else:
             key = "text.difficulty_drop_record"
             values["since"] = per_lang(month, adj[0].day)
-    return [make("difficulty_change", pct, "percent_change", [Source("BTC_DIFFICULTY", s.index[-1].date())], ctx,
-                 key, detail=detail, **values)]
+    return [
+        make(
+            "difficulty_change",
+            pct,
+            "percent_change",
+            [Source("BTC_DIFFICULTY", s.index[-1].date())],
+            ctx,
+            key,
+            detail=detail,
+            **values,
+        )
+    ]
 
 
 def supply_in_loss(data: Data, ctx: Context) -> list[Figure]:
@@ -156,20 +236,48 @@ def supply_in_loss(data: Data, ctx: Context) -> list[Figure]:
     s = _clean(data, "BTC_SUPPLY_IN_LOSS")
     if s.empty:
         why = missing_reason(["BTC_SUPPLY_IN_LOSS"], ctx)
-        return [unavailable("supply_in_loss", "BTC", ctx, "reason.no_data", **why),
-                unavailable("supply_in_loss_share", "percent", ctx, "reason.no_data", **why)]
+        return [
+            unavailable("supply_in_loss", "BTC", ctx, "reason.no_data", **why),
+            unavailable("supply_in_loss_share", "percent", ctx, "reason.no_data", **why),
+        ]
     d, v = s.index[-1].date(), float(s.iloc[-1])
-    out = [make("supply_in_loss", v, "BTC", [Source("BTC_SUPPLY_IN_LOSS", d)], ctx, "text.supply_in_loss",
-                amount=per_lang(btc, v), date=per_lang(date, d))]
+    out = [
+        make(
+            "supply_in_loss",
+            v,
+            "BTC",
+            [Source("BTC_SUPPLY_IN_LOSS", d)],
+            ctx,
+            "text.supply_in_loss",
+            amount=per_lang(btc, v),
+            date=per_lang(date, d),
+        )
+    ]
     sup = _clean(data, "BTC_SUPPLY")
     sup = sup[sup.index <= pd.Timestamp(d)]
     if sup.empty:
-        out.append(unavailable("supply_in_loss_share", "percent", ctx, "reason.no_data",
-                               **missing_reason(["BTC_SUPPLY"], ctx)))
+        out.append(
+            unavailable(
+                "supply_in_loss_share",
+                "percent",
+                ctx,
+                "reason.no_data",
+                **missing_reason(["BTC_SUPPLY"], ctx),
+            )
+        )
     else:
         sd, sv = sup.index[-1].date(), float(sup.iloc[-1])
         share = v / sv * 100
-        out.append(make("supply_in_loss_share", share, "percent",
-                        [Source("BTC_SUPPLY_IN_LOSS", d), Source("BTC_SUPPLY", sd)], ctx, "text.supply_in_loss_share",
-                        share=per_lang(percent, share), supply=per_lang(btc, sv)))
+        out.append(
+            make(
+                "supply_in_loss_share",
+                share,
+                "percent",
+                [Source("BTC_SUPPLY_IN_LOSS", d), Source("BTC_SUPPLY", sd)],
+                ctx,
+                "text.supply_in_loss_share",
+                share=per_lang(percent, share),
+                supply=per_lang(btc, sv),
+            )
+        )
     return out

@@ -12,15 +12,36 @@ def fomc(ctx: Context) -> list[Figure]:
     st = status(ctx.meetings, ctx.as_of)
     m = st.meeting
     if m is None or st.days_to is None:
-        return [unavailable("days_to_fomc", "days", ctx, "reason.calendar_ended",
-                            last=per_lang(date, st.last_known))]
+        return [unavailable("days_to_fomc", "days", ctx, "reason.calendar_ended", last=per_lang(date, st.last_known))]
     key = "text.fomc_under_way" if st.days_to == 0 and m.start <= ctx.as_of else "text.fomc_next"
-    detail = {"start": m.start.isoformat(), "end": m.end.isoformat(), "projections": m.projections,
-              "blackout_start": m.blackout_start.isoformat(), "blackout_end": m.blackout_end.isoformat(),
-              "in_blackout": st.in_blackout, "pre_fomc": st.pre_fomc}
+    detail = {
+        "start": m.start.isoformat(),
+        "end": m.end.isoformat(),
+        "projections": m.projections,
+        "blackout_start": m.blackout_start.isoformat(),
+        "blackout_end": m.blackout_end.isoformat(),
+        "in_blackout": st.in_blackout,
+        "pre_fomc": st.pre_fomc,
+    }
     sep = ctx.cat.both("fomc.with_sep" if m.projections else "fomc.without_sep")
-    blackout = ctx.cat.both("fomc.in_blackout" if st.in_blackout else "fomc.blackout_from",
-                            start=per_lang(date, m.blackout_start), end=per_lang(date, m.blackout_end))
-    return [make("days_to_fomc", st.days_to, "days", [], ctx, key, detail=detail,
-                 meeting=per_lang(date_range, m.start, m.end), days=per_lang(days, st.days_to),
-                 decision=per_lang(date, m.end), sep=sep, blackout=blackout)]
+    blackout = ctx.cat.both(
+        "fomc.in_blackout" if st.in_blackout else "fomc.blackout_from",
+        start=per_lang(date, m.blackout_start),
+        end=per_lang(date, m.blackout_end),
+    )
+    return [
+        make(
+            "days_to_fomc",
+            st.days_to,
+            "days",
+            [],
+            ctx,
+            key,
+            detail=detail,
+            meeting=per_lang(date_range, m.start, m.end),
+            days=per_lang(days, st.days_to),
+            decision=per_lang(date, m.end),
+            sep=sep,
+            blackout=blackout,
+        )
+    ]

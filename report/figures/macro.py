@@ -35,9 +35,14 @@ def labour(data: Data, ctx: Context) -> list[Figure]:
     changes = payroll_changes(s).dropna() if not s.empty else pd.Series(dtype="float64")
     if changes.empty:
         why = missing_reason(["PAYEMS"], ctx)
-        out += [unavailable(k, u, ctx, "reason.no_data", **why)
-                for k, u in (("payroll_change", "persons_change"), ("payroll_declines_7m", "count"),
-                             ("payroll_3m_avg", "persons_change"))]
+        out += [
+            unavailable(k, u, ctx, "reason.no_data", **why)
+            for k, u in (
+                ("payroll_change", "persons_change"),
+                ("payroll_declines_7m", "count"),
+                ("payroll_3m_avg", "persons_change"),
+            )
+        ]
     else:
         d = s.dropna().index[-1].date()
         src = Source("PAYEMS", d)
@@ -45,26 +50,61 @@ def labour(data: Data, ctx: Context) -> list[Figure]:
         if last_change is None:
             out.append(unavailable("payroll_change", "persons_change", ctx, "reason.gap", series="PAYEMS"))
         else:
-            out.append(make("payroll_change", float(last_change), "persons_change", [src], ctx, "text.payroll_change",
-                            change=per_lang(count_words, float(last_change), sign=True), month=per_lang(month, d)))
+            out.append(
+                make(
+                    "payroll_change",
+                    float(last_change),
+                    "persons_change",
+                    [src],
+                    ctx,
+                    "text.payroll_change",
+                    change=per_lang(count_words, float(last_change), sign=True),
+                    month=per_lang(month, d),
+                )
+            )
         window = payroll_changes(s).iloc[-DECLINE_WINDOW:]
         known = window.dropna()
         declines = int((known < 0).sum())
-        detail = {"months": [ts.date().isoformat() for ts in window.index],
-                  "changes": [None if pd.isna(v) else float(v) for v in window], "known": len(known)}
-        out.append(make("payroll_declines_7m", declines, "count", [src], ctx,
-                        "text.payroll_declines" if len(known) == DECLINE_WINDOW else "text.payroll_declines_gaps",
-                        detail=detail, declines=declines, window=DECLINE_WINDOW, known=len(known)))
+        detail = {
+            "months": [ts.date().isoformat() for ts in window.index],
+            "changes": [None if pd.isna(v) else float(v) for v in window],
+            "known": len(known),
+        }
+        out.append(
+            make(
+                "payroll_declines_7m",
+                declines,
+                "count",
+                [src],
+                ctx,
+                "text.payroll_declines" if len(known) == DECLINE_WINDOW else "text.payroll_declines_gaps",
+                detail=detail,
+                declines=declines,
+                window=DECLINE_WINDOW,
+                known=len(known),
+            )
+        )
         last3 = payroll_changes(s).iloc[-3:]
         if last3.isna().any() or len(last3) < 3:
             out.append(unavailable("payroll_3m_avg", "persons_change", ctx, "reason.gap", series="PAYEMS"))
         else:
             avg = float(last3.mean())
-            out.append(make("payroll_3m_avg", avg, "persons_change", [src], ctx, "text.payroll_3m_avg",
-                            avg=per_lang(count_words, avg, sign=True)))
-    for key, sid, unit, text_key in (("unemployment_rate", "UNRATE", "percent", "text.unemployment"),
-                                     ("job_openings", "JTSJOL", "persons", "text.job_openings"),
-                                     ("quits_rate", "JTSQUR", "percent", "text.quits")):
+            out.append(
+                make(
+                    "payroll_3m_avg",
+                    avg,
+                    "persons_change",
+                    [src],
+                    ctx,
+                    "text.payroll_3m_avg",
+                    avg=per_lang(count_words, avg, sign=True),
+                )
+            )
+    for key, sid, unit, text_key in (
+        ("unemployment_rate", "UNRATE", "percent", "text.unemployment"),
+        ("job_openings", "JTSJOL", "persons", "text.job_openings"),
+        ("quits_rate", "JTSQUR", "percent", "text.quits"),
+    ):
         out.append(_level_with_change(data, ctx, key, sid, unit, text_key))
     return out
 
@@ -76,10 +116,22 @@ def _level_with_change(data: Data, ctx: Context, key: str, sid: str, unit: str, 
     d, v = s.index[-1].date(), float(s.iloc[-1])
     year_ago = s.get(pd.Timestamp(d.replace(year=d.year - 1)))
     fmt_v = (lambda x, lang: percent(x, lang, 1)) if unit == "percent" else count_words
-    ago = per_lang(fmt_v, float(year_ago)) if year_ago is not None and not pd.isna(year_ago) else \
-        {"en": "n/a", "zh-Hant": "無資料"}
-    return make(key, v, unit, [Source(sid, d)], ctx, text_key, level=per_lang(fmt_v, v), month=per_lang(month, d),
-                year_ago=ago)
+    ago = (
+        per_lang(fmt_v, float(year_ago))
+        if year_ago is not None and not pd.isna(year_ago)
+        else {"en": "n/a", "zh-Hant": "無資料"}
+    )
+    return make(
+        key,
+        v,
+        unit,
+        [Source(sid, d)],
+        ctx,
+        text_key,
+        level=per_lang(fmt_v, v),
+        month=per_lang(month, d),
+        year_ago=ago,
+    )
 
 
 def yoy(s: pd.Series) -> pd.Series:
@@ -104,10 +156,22 @@ def inflation(data: Data, ctx: Context) -> list[Figure]:
             out.append(unavailable(key, "percent", ctx, "reason.gap", series=sid))
             continue
         gap = v - INFLATION_TARGET
-        text_key = "text.inflation_above" if gap > 0.05 else "text.inflation_at" if gap >= -0.05 else \
-            "text.inflation_below"
-        out.append(make(key, v, "percent", [Source(sid, d), Source(sid, d.replace(year=d.year - 1))], ctx,
-                        text_key, detail={"target": INFLATION_TARGET}, level=per_lang(percent, v),
-                        gap=per_lang(points, abs(gap)), month=per_lang(month, d),
-                        name=ctx.cat.both(f"fig.{key}")))
+        text_key = (
+            "text.inflation_above" if gap > 0.05 else "text.inflation_at" if gap >= -0.05 else "text.inflation_below"
+        )
+        out.append(
+            make(
+                key,
+                v,
+                "percent",
+                [Source(sid, d), Source(sid, d.replace(year=d.year - 1))],
+                ctx,
+                text_key,
+                detail={"target": INFLATION_TARGET},
+                level=per_lang(percent, v),
+                gap=per_lang(points, abs(gap)),
+                month=per_lang(month, d),
+                name=ctx.cat.both(f"fig.{key}"),
+            )
+        )
     return out

@@ -57,9 +57,7 @@ class Figure:
             "value": None if self.value is None or math.isnan(self.value) else self.value,
             "unit": self.unit,
             "observed": self.observed.isoformat() if self.observed else None,
-            "sources": [
-                {"series": s.series, "date": s.date.isoformat() if s.date else None} for s in self.sources
-            ],
+            "sources": [{"series": s.series, "date": s.date.isoformat() if s.date else None} for s in self.sources],
             "status": self.status,
             "reason": dict(self.reason) if self.reason else None,
             "label": dict(self.label),
@@ -103,9 +101,7 @@ def stale(series_id: str, observed: dt.date, ctx: Context) -> bool:
     return info is not None and (ctx.as_of - period_end(observed, info.frequency)).days > info.max_age_days
 
 
-def unavailable(
-    key: str, unit: str, ctx: Context, reason_key: str, label: Text | None = None, **values: Any
-) -> Figure:
+def unavailable(key: str, unit: str, ctx: Context, reason_key: str, label: Text | None = None, **values: Any) -> Figure:
     """A figure that cannot be computed, with the reason in both languages."""
     reason = ctx.cat.both(reason_key, **values)
     label = label or ctx.cat.both(f"fig.{key}")

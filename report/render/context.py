@@ -18,18 +18,55 @@ from report.series import SERIES
 Text = Mapping[str, str]
 
 SECTION_FIGURES: dict[int, tuple[str, ...]] = {
-    1: ("reserves", "reserves_weekly_change", "reserves_since_qt_end", "reserves_gdp_share", "fed_assets",
-        "qt_runoff", "fed_treasuries"),
-    2: ("days_to_fomc", "policy_range_upper", "sofr_iorb_spread_bp", "sofr_days_at_or_above_iorb",
-        "sofr_days_above_range", "sofr_max_excess_bp"),
+    1: (
+        "reserves",
+        "reserves_weekly_change",
+        "reserves_since_qt_end",
+        "reserves_gdp_share",
+        "fed_assets",
+        "qt_runoff",
+        "fed_treasuries",
+    ),
+    2: (
+        "days_to_fomc",
+        "policy_range_upper",
+        "sofr_iorb_spread_bp",
+        "sofr_days_at_or_above_iorb",
+        "sofr_days_above_range",
+        "sofr_max_excess_bp",
+    ),
     3: ("m2", "m2_yoy", "m2_prior_peak"),
-    4: ("payroll_change", "payroll_declines_7m", "payroll_3m_avg", "unemployment_rate", "job_openings",
-        "quits_rate", "core_pce_yoy", "cpi_yoy"),
-    5: ("btc_price", "btc_drawdown", "miner_cost", "btc_price_to_cost", "hashrate", "difficulty_change",
-        "supply_in_loss", "supply_in_loss_share"),
+    4: (
+        "payroll_change",
+        "payroll_declines_7m",
+        "payroll_3m_avg",
+        "unemployment_rate",
+        "job_openings",
+        "quits_rate",
+        "core_pce_yoy",
+        "cpi_yoy",
+    ),
+    5: (
+        "btc_price",
+        "btc_drawdown",
+        "miner_cost",
+        "btc_price_to_cost",
+        "hashrate",
+        "difficulty_change",
+        "supply_in_loss",
+        "supply_in_loss_share",
+    ),
 }
-HEADLINE = ("reserves", "reserves_gdp_share", "qt_runoff", "m2", "sofr_days_above_range", "payroll_declines_7m",
-            "miner_cost", "supply_in_loss")
+HEADLINE = (
+    "reserves",
+    "reserves_gdp_share",
+    "qt_runoff",
+    "m2",
+    "sofr_days_above_range",
+    "payroll_declines_7m",
+    "miner_cost",
+    "supply_in_loss",
+)
 
 
 @dataclass(frozen=True)
@@ -74,6 +111,7 @@ def _val(figs: Mapping[str, Figure], key: str) -> float | None:
 
 def narrative(figs: Mapping[str, Figure], meta: EditionMeta, cat: Catalogue) -> dict[int | str, list[dict[str, str]]]:
     """Paragraphs (per language) for each section, composed from figure sentences by simple rules."""
+
     def sentences(*keys: str) -> dict[str, str]:
         return _join([_sentence(figs[k], cat) for k in keys if k in figs])
 
@@ -91,8 +129,11 @@ def narrative(figs: Mapping[str, Figure], meta: EditionMeta, cat: Catalogue) -> 
     s2 = [sentences("days_to_fomc")]
     if meta.fomc.pre_fomc:
         s2[0] = _join([cat.both("story.s2_pre"), s2[0]])
-    s2 += [sentences("policy_range_upper", "sofr_iorb_spread_bp", "sofr_days_at_or_above_iorb"),
-           sentences("sofr_days_above_range", "sofr_max_excess_bp"), cat.both("story.s2_watch")]
+    s2 += [
+        sentences("policy_range_upper", "sofr_iorb_spread_bp", "sofr_days_at_or_above_iorb"),
+        sentences("sofr_days_above_range", "sofr_max_excess_bp"),
+        cat.both("story.s2_watch"),
+    ]
     out[2] = s2
 
     above = _val(figs, "sofr_days_above_range") or 0
@@ -127,8 +168,9 @@ def narrative(figs: Mapping[str, Figure], meta: EditionMeta, cat: Catalogue) -> 
     conclusion = [cat.both("story.conclusion_turn" if turn else "story.conclusion_mixed")]
     dd = _val(figs, "btc_drawdown")
     if p2c is not None and dd is not None:
-        conclusion.append(cat.both("story.conclusion_btc", ratio=per_lang(ratio, p2c),
-                                   drawdown=per_lang(percent, abs(dd))))
+        conclusion.append(
+            cat.both("story.conclusion_btc", ratio=per_lang(ratio, p2c), drawdown=per_lang(percent, abs(dd)))
+        )
     if any(not f.available for f in figs.values()):
         conclusion.append(cat.both("story.unavailable_note"))
     out["conclusion"] = [_join(conclusion)]
@@ -155,8 +197,13 @@ def _figure_row(f: Figure, cat: Catalogue) -> dict[str, Any]:
     }
 
 
-def build(figures: Sequence[Figure], charts: Sequence[Chart], meta: EditionMeta, cat: Catalogue,
-          chart_src: Mapping[str, str] | None = None) -> dict[str, Any]:
+def build(
+    figures: Sequence[Figure],
+    charts: Sequence[Chart],
+    meta: EditionMeta,
+    cat: Catalogue,
+    chart_src: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
     """Everything the edition template needs. ``chart_src`` maps chart ids to image sources (default data URIs)."""
     figs = {f.key: f for f in figures}
     story = narrative(figs, meta, cat)
@@ -164,20 +211,28 @@ def build(figures: Sequence[Figure], charts: Sequence[Chart], meta: EditionMeta,
     fomc = figs.get("days_to_fomc")
     m = meta.fomc.meeting
     if m is not None and fomc is not None and fomc.available:
-        countdown = cat.both("ui.days_to_fomc", days=per_lang(days, fomc.value or 0),
-                             decision=per_lang(date, m.end))
+        countdown = cat.both("ui.days_to_fomc", days=per_lang(days, fomc.value or 0), decision=per_lang(date, m.end))
     else:
         countdown = cat.both("ui.fomc_unknown", last=per_lang(date, meta.fomc.last_known))
     sections = []
     for n in (1, 2, 3, 4, 5):
-        sections.append({
-            "id": f"s{n}",
-            "title": cat.both(f"ui.section{n}"),
-            "paragraphs": story[n],
-            "charts": [{"id": c.id, "title": c.title, "src": src[c.id],
-                        "sources": cat.both("ui.chart_source", sources=", ".join(c.sources))}
-                       for c in charts if c.section == n],
-        })
+        sections.append(
+            {
+                "id": f"s{n}",
+                "title": cat.both(f"ui.section{n}"),
+                "paragraphs": story[n],
+                "charts": [
+                    {
+                        "id": c.id,
+                        "title": c.title,
+                        "src": src[c.id],
+                        "sources": cat.both("ui.chart_source", sources=", ".join(c.sources)),
+                    }
+                    for c in charts
+                    if c.section == n
+                ],
+            }
+        )
     rmp = [f for f in figures if f.key.startswith("rmp_")]
     mc = figs.get("miner_cost")
     sensitivity = None
@@ -186,14 +241,25 @@ def build(figures: Sequence[Figure], charts: Sequence[Chart], meta: EditionMeta,
         sensitivity = {
             "caption": cat.both("ui.sensitivity"),
             "power": [f"{p:.2f}" for p in SENSITIVITY_POWER],
-            "rows": [{"efficiency": f"{e:g}", "cells": [{lang: money(v, lang) for lang in LANGS} for v in row],
-                      "base": [abs(e - d["efficiency_j_per_th"]) < 1e-9 and abs(p - d["power_usd_per_kwh"]) < 1e-9
-                               for p in SENSITIVITY_POWER]}
-                     for e, row in zip(SENSITIVITY_EFFICIENCY, d["sensitivity"]["cost"], strict=True)],
-            "assumptions": cat.both("ui.assumptions", eff=f"{d['efficiency_j_per_th']:g}",
-                                    power=f"{d['power_usd_per_kwh']:.3f}".rstrip("0"),
-                                    hashrate=per_lang(hashrate, d["hashrate_hs"]), n=d["smooth_days"],
-                                    per_day={lang: f"{d['btc_per_day']:,.1f} BTC" for lang in LANGS}),
+            "rows": [
+                {
+                    "efficiency": f"{e:g}",
+                    "cells": [{lang: money(v, lang) for lang in LANGS} for v in row],
+                    "base": [
+                        abs(e - d["efficiency_j_per_th"]) < 1e-9 and abs(p - d["power_usd_per_kwh"]) < 1e-9
+                        for p in SENSITIVITY_POWER
+                    ],
+                }
+                for e, row in zip(SENSITIVITY_EFFICIENCY, d["sensitivity"]["cost"], strict=True)
+            ],
+            "assumptions": cat.both(
+                "ui.assumptions",
+                eff=f"{d['efficiency_j_per_th']:g}",
+                power=f"{d['power_usd_per_kwh']:.3f}".rstrip("0"),
+                hashrate=per_lang(hashrate, d["hashrate_hs"]),
+                n=d["smooth_days"],
+                per_day={lang: f"{d['btc_per_day']:,.1f} BTC" for lang in LANGS},
+            ),
         }
     used = sorted({s.series for f in figures for s in f.sources})
     return {
@@ -211,10 +277,22 @@ def build(figures: Sequence[Figure], charts: Sequence[Chart], meta: EditionMeta,
         "rmp": [_figure_row(f, cat) | {"text": f.text} for f in rmp],
         "sensitivity": sensitivity,
         "key_figures": [_figure_row(f, cat) for f in figures],
-        "series": [{"id": sid, "title": {"en": SERIES[sid].title, "zh-Hant": SERIES[sid].title_zh},
-                    "units": SERIES[sid].units, "frequency": SERIES[sid].frequency, "source": SERIES[sid].source}
-                   for sid in used if sid in SERIES],
+        "series": [
+            {
+                "id": sid,
+                "title": {"en": SERIES[sid].title, "zh-Hant": SERIES[sid].title_zh},
+                "units": SERIES[sid].units,
+                "frequency": SERIES[sid].frequency,
+                "source": SERIES[sid].source,
+            }
+            for sid in used
+            if sid in SERIES
+        ],
         "notes": meta.notes,
-        "generated": cat.both("ui.generated", when=meta.generated.strftime("%Y-%m-%d %H:%M UTC"),
-                              version=meta.version, as_of=meta.as_of.isoformat()),
+        "generated": cat.both(
+            "ui.generated",
+            when=meta.generated.strftime("%Y-%m-%d %H:%M UTC"),
+            version=meta.version,
+            as_of=meta.as_of.isoformat(),
+        ),
     }

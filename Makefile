@@ -1,0 +1,43 @@
+# Two commands do everything on a fresh machine: `make brief` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+SRC    := report tests benchmarks
+
+.PHONY: setup system-deps brief test lint typecheck bench clean
+
+setup: system-deps $(STAMP)
+
+system-deps:
+	@bash scripts/system-deps.sh
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+## Build an edition into output/ and print the paths written (demo data until `brief fetch` exists).
+brief: setup
+	@if [ -n "$$FRED_API_KEY" ]; then \
+	  echo "note: FRED_API_KEY is set, but fetching real data is not implemented yet; building the demo edition." >&2; \
+	fi
+	$(BIN)/brief build --demo
+
+## Lint, type-check and run the test suite.
+test: setup lint typecheck
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check $(SRC)
+	$(BIN)/ruff format --check $(SRC)
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+## Time a warm demo build (wall time, peak memory, output sizes).
+bench: setup
+	$(BIN)/python benchmarks/bench_build.py
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache dist build

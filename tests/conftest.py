@@ -1,0 +1,83 @@
+"""Shared fixtures: settings rooted in tmp_path, the catalogue, small hand-made series, one demo edition."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from report.calendar import load_calendar
+from report.config import Settings
+from report.figures import Context
+from report.i18n import Catalogue
+from report.render.templating import catalogue as load_cat
+
+REAL_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
+
+
+@pytest.fixture(scope="session")
+def cat() -> Catalogue:
+    return load_cat(None)
+
+
+@pytest.fixture(scope="session")
+def meetings():
+    return tuple(load_calendar())
+
+
+@pytest.fixture
+def make_ctx(cat, meetings):
+    def _make(as_of: dt.date, **kw) -> Context:
+        return Context(as_of=as_of, cat=cat, meetings=meetings, **kw)
+
+    return _make
+
+
+def series(points: Sequence[tuple[str, float | None]], name: str = "S") -> pd.Series:
+    """A small hand-made series from (ISO date, value) pairs; None is a missing value."""
+    idx = pd.DatetimeIndex([pd.Timestamp(d) for d, _ in points])
+    return pd.Series([float("nan") if v is None else v for _, v in points], index=idx, name=name, dtype="float64")
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "data", out_dir=tmp_path / "out")
+
+
+@pytest.fixture(scope="session")
+def demo_data_dir(tmp_path_factory) -> Path:
+    """A data folder holding the generated demo store, shared by the whole session."""
+    from report import demo
+
+    d = tmp_path_factory.mktemp("data")
+    demo.write_store(d / "demo.sqlite")
+    return d
+
+
+@pytest.fixture
+def demo_settings(tmp_path: Path, demo_data_dir: Path) -> Settings:
+    data = tmp_path / "data"
+    shutil.copytree(demo_data_dir, data)
+    return Settings(data_dir=data, out_dir=tmp_path / "out")
+
+
+@pytest.fixture(scope="session")
+def demo_edition(tmp_path_factory, demo_data_dir):
+    """One demo edition (PDF + HTML, both languages), built once for every test that reads it."""
+    from report import pipeline
+
+    out = tmp_path_factory.mktemp("out")
+    s = Settings(data_dir=demo_data_dir, out_dir=out)
+    return pipeline.build(s, demo=True)
+
+
+def pdftotext(path: Path) -> str:
+    import subprocess
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed; run `make test`, which installs it")
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
