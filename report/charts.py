@@ -358,8 +358,10 @@ def render_one(
     with style.context([str(settings.style_dir / "house.mplstyle"), rc]):
         fig = MplFigure()
         CHARTS[chart_id](fig, data, figures, ctx)
+        if len(fig.axes) > 1:  # a right-hand axis needs room for its labels
+            fig.subplots_adjust(right=0.915)
         for ax in fig.axes[:1]:
-            ax.set_title(_text(spec["title"], langs, "  "))
+            ax.set_title(_text(spec["title"], langs, "  "), pad=8)
             if ax.get_xticks().size:
                 _date_axis(ax, float(spec["years"]))
         buf = io.BytesIO()
@@ -373,10 +375,64 @@ def render_one(
     return Chart(chart_id, int(spec["section"]), title, tuple(spec["sources"]), buf.getvalue(), mime)
 
 
+def chart_ids(settings: ChartSettings) -> list[str]:
+    """The charts of the catalogue that this version can draw, in catalogue order."""
+    return [cid for cid in load_catalogue(settings.style_dir) if cid in CHARTS]
+
+
+def render_some(
+    ids: Sequence[str],
+    data: Mapping[str, pd.Series],
+    figures: Sequence[Figure],
+    settings: ChartSettings,
+    fmt: str = "svg",
+) -> list[Chart]:
+    """Some charts of the catalogue, in the order given."""
+    catalogue = load_catalogue(settings.style_dir)
+    by_key = {f.key: f for f in figures}
+    return [render_one(cid, data, by_key, settings, catalogue, fmt) for cid in ids]
+
+
 def render_all(
     data: Mapping[str, pd.Series], figures: Sequence[Figure], settings: ChartSettings, fmt: str = "svg"
 ) -> list[Chart]:
     """Every chart of the catalogue, in catalogue order."""
-    catalogue = load_catalogue(settings.style_dir)
-    by_key = {f.key: f for f in figures}
-    return [render_one(cid, data, by_key, settings, catalogue, fmt) for cid in catalogue if cid in CHARTS]
+    return render_some(chart_ids(settings), data, figures, settings, fmt)
+
+
+class ChartJob:
+    """Charts drawn in forked worker processes while the caller does other work (imports WeasyPrint, say).
+
+    Charts are independent of each other and matplotlib holds the GIL, so two processes on two cores halve the
+    wall time. Where fork is unavailable the charts are drawn in this process when ``result`` is called.
+    """
+
+    def __init__(
+        self,
+        data: Mapping[str, pd.Series],
+        figures: Sequence[Figure],
+        settings: ChartSettings,
+        workers: int = 2,
+        fmt: str = "svg",
+    ) -> None:
+        import multiprocessing as mp
+        from concurrent.futures import Future, ProcessPoolExecutor
+
+        self._args = (data, figures, settings, fmt)
+        self._ids = chart_ids(settings)
+        self._futures: list[Future[list[Chart]]] = []
+        self._pool: ProcessPoolExecutor | None = None
+        if workers > 1 and "fork" in mp.get_all_start_methods():
+            self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork"))
+            groups = [self._ids[i::workers] for i in range(workers)]
+            self._futures = [self._pool.submit(render_some, g, data, figures, settings, fmt) for g in groups if g]
+
+    def result(self) -> list[Chart]:
+        """All charts in catalogue order (worker errors are raised here)."""
+        if self._pool is None:
+            return render_some(self._ids, *self._args)
+        try:
+            drawn = {c.id: c for f in self._futures for c in f.result()}
+        finally:
+            self._pool.shutdown()
+        return [drawn[cid] for cid in self._ids]

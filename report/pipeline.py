@@ -24,6 +24,8 @@ from report.errors import DataError, RenderError, UsageError
 
 if TYPE_CHECKING:
     from report.figures import Figure
+    from report.render.context import Notes
+    from report.render.pdf import PdfWorker
     from report.store import Store
 
 Progress = Callable[[str], None]
@@ -165,44 +167,61 @@ def build(
 ) -> Edition:
     """Build one edition (PDF and/or HTML plus figures.json) into ``settings.out_dir``, atomically."""
     from report.notes import load_notes
+    from report.render.pdf import PdfWorker, harfbuzz_subset_available, require_font
 
     notes = load_notes(notes_path) if notes_path is not None else None  # fail before any work
     meetings = load_calendar(settings.fomc_calendar)
-    from report.render.pdf import harfbuzz_subset_available, require_font
-
+    warnings: list[str] = []
     if "pdf" in settings.formats:
         require_font(settings.cjk_font)
-    warnings: list[str] = []
-    if "pdf" in settings.formats and not harfbuzz_subset_available():
-        warnings.append("libharfbuzz-subset0 is not installed: the PDF will take much longer to write")
+        if not harfbuzz_subset_available():
+            warnings.append("libharfbuzz-subset0 is not installed: the PDF will take much longer to write")
     _prepare_out_dir(settings.out_dir)
+    pdf_worker = PdfWorker() if "pdf" in settings.formats else None
+    try:
+        return _build(settings, demo, as_of, notes, meetings, pdf_worker, warnings, progress)
+    finally:
+        if pdf_worker is not None:
+            pdf_worker.close()
 
+
+def _build(
+    settings: Settings,
+    demo: bool,
+    as_of: dt.date | None,
+    notes: Notes | None,
+    meetings: Sequence[Meeting],
+    pdf_worker: PdfWorker | None,
+    warnings: list[str],
+    progress: Progress,
+) -> Edition:
     with open_store(settings, demo, progress) as store:
         day = as_of or default_as_of(demo)
         check_as_of(day, store)
         progress(f"Computing figures as of {day}")
         figs, data = compute_figures(settings, store, day, meetings)
 
-    from report.charts import ChartSettings, render_all
-    from report.render.context import EditionMeta
-    from report.render.context import build as build_context
-    from report.render.templating import catalogue, environment, render
+    from report.charts import ChartJob, ChartSettings
     from report.resources import resource_dir
 
     progress("Drawing charts")
-    charts = render_all(
-        data,
-        figs,
-        ChartSettings(
-            settings.langs,
-            resource_dir("charts"),
-            day,
-            settings.miner_efficiency_j_per_th,
-            settings.power_usd_per_kwh,
-            settings.cjk_font,
-        ),
+    chart_settings = ChartSettings(
+        settings.langs,
+        resource_dir("charts"),
+        day,
+        settings.miner_efficiency_j_per_th,
+        settings.power_usd_per_kwh,
+        settings.cjk_font,
     )
+    job = ChartJob(data, figs, chart_settings)
+    # while the chart workers draw, load the renderers
+    from report.render.context import EditionMeta
+    from report.render.context import build as build_context
+    from report.render.templating import catalogue, environment, render
+
     cat = catalogue(settings.templates_dir)
+    env = environment(settings.templates_dir)
+    charts = job.result()
     meta = EditionMeta(
         as_of=day,
         demo=demo,
@@ -214,7 +233,6 @@ def build(
         notes=notes,
     )
     context = build_context(figs, charts, meta, cat)
-    env = environment(settings.templates_dir)
 
     name = edition_name(day, demo, settings.langs)
     target = settings.out_dir / name
@@ -227,11 +245,9 @@ def build(
             progress("Writing the HTML page")
             (tmp / f"{stem}.html").write_text(render(env, context, "html", settings.cjk_font), encoding="utf-8")
             files.append(target / f"{stem}.html")
-        if "pdf" in settings.formats:
-            from report.render.pdf import write_pdf
-
+        if pdf_worker is not None:
             progress("Laying out the PDF")
-            warnings += write_pdf(render(env, context, "pdf", settings.cjk_font), tmp / f"{stem}.pdf", tmp)
+            warnings += pdf_worker.write(render(env, context, "pdf", settings.cjk_font), tmp / f"{stem}.pdf", tmp)
             files.append(target / f"{stem}.pdf")
         doc = figures_document(figs, day, demo)
         (tmp / "figures.json").write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

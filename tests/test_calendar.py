@@ -10,7 +10,7 @@ D = dt.date
 
 def test_bundled_calendar_matches_the_reference(meetings):
     assert len(meetings_in(meetings, 2025)) == 8
-    dec = [m for m in meetings if m.start == D(2025, 12, 9)][0]
+    dec = next(m for m in meetings if m.start == D(2025, 12, 9))
     assert dec.end == D(2025, 12, 10) and dec.projections
     assert [m.projections for m in meetings_in(meetings, 2026)] == [False, True, False, True, False, True, False, True]
     assert meetings[-1].start == D(2028, 1, 25)

@@ -9,8 +9,9 @@ from report.errors import ConfigError
 
 def test_precedence_defaults_file_env_cli(tmp_path):
     cfg = tmp_path / "brief.toml"
-    cfg.write_text('langs = ["en"]\n[miner]\nefficiency_j_per_th = 18\npower_usd_per_kwh = 0.05\n'
-                   '[rmp]\nmonthly_usd = [30e9]\n')
+    cfg.write_text(
+        'langs = ["en"]\n[miner]\nefficiency_j_per_th = 18\npower_usd_per_kwh = 0.05\n[rmp]\nmonthly_usd = [30e9]\n'
+    )
     s = load_settings(cfg, env={})
     assert s.langs == ("en",) and s.miner_efficiency_j_per_th == 18 and s.rmp_monthly_usd == (30e9,)
     s = load_settings(cfg, env={"BRIEF_LANG": "zh-Hant,en", "BRIEF_POWER_PRICE": "0.07"})

@@ -25,9 +25,12 @@ def test_production_cost_formula():
 
 def test_miner_cost_uses_week_average_and_shows_sensitivity(make_ctx):
     n = 10
-    data = {"BTC_HASHRATE": daily("2025-12-01", [1e21] * n), "BTC_ISSUANCE": daily("2025-12-01", [450.0] * n),
-            "BTC_FEES": daily("2025-12-01", [0.0] * (n - 1) + [None]),
-            "CBBTCUSD": daily("2025-12-01", [80_000.0] * n)}
+    data = {
+        "BTC_HASHRATE": daily("2025-12-01", [1e21] * n),
+        "BTC_ISSUANCE": daily("2025-12-01", [450.0] * n),
+        "BTC_FEES": daily("2025-12-01", [0.0] * (n - 1) + [None]),
+        "CBBTCUSD": daily("2025-12-01", [80_000.0] * n),
+    }
     f = by_key(miner_cost(data, make_ctx(D(2025, 12, 11), miner_efficiency_j_per_th=20, power_usd_per_kwh=0.05)))
     assert f["miner_cost"].value == pytest.approx(24e6 / 450)
     assert f["btc_price_to_cost"].value == pytest.approx(80_000 / (24e6 / 450))
@@ -72,8 +75,10 @@ def test_difficulty_rise_and_missing(make_ctx):
 
 
 def test_supply_in_loss_share(make_ctx):
-    data = {"BTC_SUPPLY_IN_LOSS": series([("2025-12-06", 6.0e6), ("2025-12-07", 6.5e6)]),
-            "BTC_SUPPLY": series([("2025-12-06", 19.95e6), ("2025-12-07", 20.0e6), ("2025-12-08", 20.1e6)])}
+    data = {
+        "BTC_SUPPLY_IN_LOSS": series([("2025-12-06", 6.0e6), ("2025-12-07", 6.5e6)]),
+        "BTC_SUPPLY": series([("2025-12-06", 19.95e6), ("2025-12-07", 20.0e6), ("2025-12-08", 20.1e6)]),
+    }
     f = by_key(supply_in_loss(data, make_ctx(D(2025, 12, 8))))
     assert f["supply_in_loss"].value == 6.5e6
     assert f["supply_in_loss_share"].value == pytest.approx(32.5)  # the supply on the same day, not later

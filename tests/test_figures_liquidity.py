@@ -43,8 +43,17 @@ def test_reserves_stale_when_old(make_ctx):
 
 
 def test_qt_runoff_from_the_peak(make_ctx):
-    data = {"WALCL": series([("2022-03-30", 8.9e12), ("2022-04-13", 8.965e12), ("2023-01-04", 8.5e12),
-                             ("2025-11-26", 6.6e12), ("2025-12-03", None)])}
+    data = {
+        "WALCL": series(
+            [
+                ("2022-03-30", 8.9e12),
+                ("2022-04-13", 8.965e12),
+                ("2023-01-04", 8.5e12),
+                ("2025-11-26", 6.6e12),
+                ("2025-12-03", None),
+            ]
+        )
+    }
     f = by_key(balance_sheet(data, make_ctx(D(2025, 12, 8))))
     assert f["fed_assets"].value == pytest.approx(6.6e12) and f["fed_assets"].observed == D(2025, 11, 26)
     assert f["qt_runoff"].value == pytest.approx(2.365e12)
@@ -63,8 +72,15 @@ def test_rmp_scenarios_project_twelve_months(make_ctx):
 
 
 def test_m2_record_and_prior_cycle_peak(make_ctx):
-    pts = [("2021-04-01", 20.0e12), ("2022-04-01", 21.7e12), ("2022-05-01", 21.6e12), ("2023-10-01", 20.7e12),
-           ("2024-10-01", 21.4e12), ("2025-04-01", 21.8e12), ("2025-10-01", 22.3e12)]
+    pts = [
+        ("2021-04-01", 20.0e12),
+        ("2022-04-01", 21.7e12),
+        ("2022-05-01", 21.6e12),
+        ("2023-10-01", 20.7e12),
+        ("2024-10-01", 21.4e12),
+        ("2025-04-01", 21.8e12),
+        ("2025-10-01", 22.3e12),
+    ]
     f = by_key(m2({"M2SL": series(pts)}, make_ctx(D(2025, 12, 8))))
     assert f["m2"].detail["record"] is True and "record" in f["m2"].text["en"]
     assert f["m2_prior_peak"].value == pytest.approx(21.7e12)
@@ -107,8 +123,11 @@ def test_sofr_corridor_counts_and_largest_excess(make_ctx):
 
 
 def test_sofr_without_iorb_keeps_range_figures(make_ctx):
-    data = {"SOFR": series([("2020-06-01", 0.05), ("2020-06-02", 0.30)]),
-            "DFEDTARU": series([("2020-03-16", 0.25)]), "DFEDTARL": series([("2020-03-16", 0.0)])}
+    data = {
+        "SOFR": series([("2020-06-01", 0.05), ("2020-06-02", 0.30)]),
+        "DFEDTARU": series([("2020-03-16", 0.25)]),
+        "DFEDTARL": series([("2020-03-16", 0.0)]),
+    }
     f = by_key(sofr_corridor(data, make_ctx(D(2020, 6, 5))))
     assert f["sofr_iorb_spread_bp"].status == "unavailable" and "IORB" in f["sofr_iorb_spread_bp"].reason["en"]
     assert f["sofr_days_above_range"].value == 1

@@ -61,6 +61,6 @@ def test_inflation_year_on_year_against_target(make_ctx):
 
 
 def test_yoy_matches_same_month_not_position():
-    s = series(months([100.0, 101.0, 102.0], start=(2024, 1)) + [("2025-02-01", 110.0)])
+    s = series([*months([100.0, 101.0, 102.0], start=(2024, 1)), ("2025-02-01", 110.0)])
     g = yoy(s).dropna()
     assert list(g.index.strftime("%Y-%m")) == ["2025-02"] and g.iloc[0] == pytest.approx(110 / 101 * 100 - 100)

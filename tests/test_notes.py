@@ -6,8 +6,11 @@ from report.notes import load_notes
 
 def test_yaml_notes(tmp_path):
     p = tmp_path / "n.yaml"
-    p.write_text("title:\n  en: Week view\n  zh-Hant: 本週觀點\nbody:\n  en: |\n    One.\n\n    Two\n    lines.\n"
-                 "  zh-Hant: 第一段。\n", encoding="utf-8")
+    p.write_text(
+        "title:\n  en: Week view\n  zh-Hant: 本週觀點\nbody:\n  en: |\n    One.\n\n    Two\n    lines.\n"
+        "  zh-Hant: 第一段。\n",
+        encoding="utf-8",
+    )
     n = load_notes(p)
     assert n.title == {"zh-Hant": "本週觀點", "en": "Week view"}
     assert n.paragraphs["en"] == ["One.", "Two lines."] and n.paragraphs["zh-Hant"] == ["第一段。"]
@@ -15,8 +18,9 @@ def test_yaml_notes(tmp_path):
 
 def test_markdown_with_front_matter(tmp_path):
     p = tmp_path / "n.md"
-    p.write_text("---\ntitle: Shared title\n---\nShared intro.\n\n# en\nEnglish only.\n\n# zh-Hant\n中文。\n",
-                 encoding="utf-8")
+    p.write_text(
+        "---\ntitle: Shared title\n---\nShared intro.\n\n# en\nEnglish only.\n\n# zh-Hant\n中文。\n", encoding="utf-8"
+    )
     n = load_notes(p)
     assert n.title["en"] == n.title["zh-Hant"] == "Shared title"
     assert n.paragraphs["en"] == ["Shared intro.", "English only."]
