@@ -12,6 +12,9 @@ from report.errors import ConfigError
 from report.resources import data_file
 
 PRE_FOMC_DAYS = 7
+# Scheduled meetings are never more than ~8 weeks apart: a date further before the first known meeting than this
+# is outside the calendar, and its "next meeting" is unknown rather than the first one listed.
+MAX_GAP_DAYS = 70
 
 
 @dataclass(frozen=True)
@@ -43,8 +46,14 @@ class FomcStatus:
     """Where an edition date stands relative to the calendar."""
 
     day: dt.date
-    meeting: Meeting | None  # None: the day is past the last known meeting
+    meeting: Meeting | None  # None: the day is outside the calendar (see before_calendar)
     last_known: dt.date
+    first_known: dt.date
+
+    @property
+    def before_calendar(self) -> bool:
+        """Whether the day is earlier than the calendar covers."""
+        return self.meeting is None and self.day < self.first_known
 
     @property
     def days_to(self) -> int | None:
@@ -93,8 +102,10 @@ def load_calendar(path: Path | None = None) -> list[Meeting]:
 
 def status(meetings: Sequence[Meeting], day: dt.date) -> FomcStatus:
     """The next meeting (or the one under way) as seen on ``day``."""
+    first = meetings[0].start
     upcoming = [m for m in meetings if m.end >= day]
-    return FomcStatus(day, upcoming[0] if upcoming else None, meetings[-1].end)
+    covered = day >= first - dt.timedelta(days=MAX_GAP_DAYS)
+    return FomcStatus(day, upcoming[0] if upcoming and covered else None, meetings[-1].end, first)
 
 
 def meetings_in(meetings: Sequence[Meeting], year: int) -> list[Meeting]:

@@ -59,3 +59,14 @@ def test_fomc_figure_unavailable_past_calendar(make_ctx):
     assert "2028" in f.reason["en"] and "2028" in f.reason["zh-Hant"]
     (g,) = fomc(make_ctx(D(2025, 12, 8)))
     assert g.value == 1 and g.detail["projections"] and g.detail["pre_fomc"]
+
+
+def test_before_the_calendar_says_so(meetings, make_ctx):
+    from report.figures.fomc import fomc
+
+    st = status(meetings, D(2020, 6, 15))
+    assert st.meeting is None and st.before_calendar
+    (f,) = fomc(make_ctx(D(2020, 6, 15)))
+    assert f.status == "unavailable" and "starts" in f.reason["en"] and "始於" in f.reason["zh-Hant"]
+    # seven weeks before the first known meeting is still covered
+    assert status(meetings, D(2023, 12, 10)).meeting.start == D(2024, 1, 30)

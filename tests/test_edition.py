@@ -1,5 +1,6 @@
 """The built edition read as a reader would: PDF text in both languages, fonts, charts, HTML, JSON agreement."""
 
+import datetime as dt
 import html
 import json
 import re
@@ -171,3 +172,18 @@ def test_failed_build_leaves_nothing_and_keeps_the_old_edition(demo_settings, mo
         pipeline.build(s, demo=True)
     assert [p.name for p in s.out_dir.iterdir()] == [first.folder.name]  # no temp folder left
     assert {p.name: p.read_bytes() for p in first.folder.iterdir()} == before
+
+
+def test_early_edition_shows_unavailable_figures_with_reasons(demo_settings):
+    # mid-2020: no IORB yet (it starts in July 2021) and QT had not ended; the build still completes
+    s = demo_settings.replace(formats=("pdf",))
+    ed = pipeline.build(s, demo=True, as_of=dt.date(2020, 6, 15))
+    doc = json.loads((ed.folder / "figures.json").read_text(encoding="utf-8"))
+    missing = {f["key"]: f for f in doc["figures"] if f["status"] == "unavailable"}
+    assert {"sofr_iorb_spread_bp", "reserves_since_qt_end"} <= set(missing)
+    flat = _flat(pdftotext(ed.files[0]))
+    for f in missing.values():
+        assert f["value"] is None
+        for lang in ("en", "zh-Hant"):
+            assert _flat(f["reason"][lang]) in flat, (f["key"], lang)
+    assert ed.warnings == ()

@@ -131,3 +131,8 @@ def test_sofr_without_iorb_keeps_range_figures(make_ctx):
     f = by_key(sofr_corridor(data, make_ctx(D(2020, 6, 5))))
     assert f["sofr_iorb_spread_bp"].status == "unavailable" and "IORB" in f["sofr_iorb_spread_bp"].reason["en"]
     assert f["sofr_days_above_range"].value == 1
+
+
+def test_rmp_scenarios_far_ahead_of_the_edition_are_unavailable(make_ctx):
+    f = by_key(rmp_scenarios({"WALCL": series([("2020-06-10", 7e12)])}, make_ctx(D(2020, 6, 15))))
+    assert f["rmp_45bn"].status == "unavailable" and "2026" in f["rmp_45bn"].reason["en"]

@@ -11,6 +11,10 @@ def fomc(ctx: Context) -> list[Figure]:
     """Days to the next meeting, whether it has projections, the blackout window; never guesses past the data."""
     st = status(ctx.meetings, ctx.as_of)
     m = st.meeting
+    if st.before_calendar:
+        return [
+            unavailable("days_to_fomc", "days", ctx, "reason.calendar_starts", first=per_lang(date, st.first_known))
+        ]
     if m is None or st.days_to is None:
         return [unavailable("days_to_fomc", "days", ctx, "reason.calendar_ended", last=per_lang(date, st.last_known))]
     key = "text.fomc_under_way" if st.days_to == 0 and m.start <= ctx.as_of else "text.fomc_next"

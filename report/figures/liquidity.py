@@ -201,6 +201,13 @@ def rmp_scenarios(data: Data, ctx: Context) -> list[Figure]:
         ]
     d, level = s.index[-1].date(), float(s.iloc[-1])
     start = max(ctx.rmp_start, dt.date(d.year, d.month, 1))
+    if (start - ctx.as_of).days > 366:  # a scenario years ahead of the edition says nothing about it
+        return [
+            unavailable(
+                rmp_key(m), "USD", ctx, "reason.rmp_too_early", label=_rmp_label(ctx, m), start=per_lang(month, start)
+            )
+            for m in ctx.rmp_monthly_usd
+        ]
     months = pd.date_range(pd.Timestamp(start), periods=ctx.rmp_months, freq="MS")
     out = []
     for m in ctx.rmp_monthly_usd:

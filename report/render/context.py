@@ -212,6 +212,8 @@ def build(
     m = meta.fomc.meeting
     if m is not None and fomc is not None and fomc.available:
         countdown = cat.both("ui.days_to_fomc", days=per_lang(days, fomc.value or 0), decision=per_lang(date, m.end))
+    elif meta.fomc.before_calendar:
+        countdown = cat.both("ui.fomc_before", first=per_lang(date, meta.fomc.first_known))
     else:
         countdown = cat.both("ui.fomc_unknown", last=per_lang(date, meta.fomc.last_known))
     sections = []
