@@ -128,6 +128,23 @@ class ChartCtx:
         return _text(self.spec[side], self.langs, " / ") if side in self.spec else ""
 
 
+def _right_axis(fig: MplFigure, ax: Axes, c: ChartCtx) -> Axes:
+    """A second y axis on the right, labelled, without a second grid."""
+    ax2 = ax.twinx()
+    ax2.set_ylabel(c.axis("right"))
+    ax2.grid(False)
+    ax2.spines["right"].set_visible(True)
+    return ax2
+
+
+def _legend(fig: MplFigure, ax: Axes) -> None:
+    """One legend for all axes of the chart, top left."""
+    if len(fig.axes) > 1:
+        fig.legend(loc="upper left", bbox_to_anchor=(0.09, 0.86))
+    else:
+        ax.legend(loc="upper left")
+
+
 def _reserves(fig: MplFigure, data: Mapping[str, pd.Series], figs: Mapping[str, Figure], c: ChartCtx) -> None:
     ax = fig.add_subplot()
     res = _thin(data.get("WRESBAL", pd.Series(dtype=float)), c.start)
@@ -138,14 +155,8 @@ def _reserves(fig: MplFigure, data: Mapping[str, pd.Series], figs: Mapping[str, 
     gdp = data.get("GDP", pd.Series(dtype=float)).dropna()
     if not gdp.empty:
         share = (res / gdp.reindex(gdp.index.union(res.index)).ffill().reindex(res.index) * 100).dropna()
-        ax2 = ax.twinx()
-        ax2.plot(share.index, share, color=ORANGE, lw=1.0, label=c.label("share"))
-        ax2.set_ylabel(c.axis("right"))
-        ax2.grid(False)
-        ax2.spines["right"].set_visible(True)
-        fig.legend(loc="upper left", bbox_to_anchor=(0.08, 0.88))
-    else:
-        ax.legend(loc="upper left")
+        _right_axis(fig, ax, c).plot(share.index, share, color=ORANGE, lw=1.0, label=c.label("share"))
+    _legend(fig, ax)
 
 
 def _balance_sheet(fig: MplFigure, data: Mapping[str, pd.Series], figs: Mapping[str, Figure], c: ChartCtx) -> None:
@@ -306,14 +317,9 @@ def _hashrate(fig: MplFigure, data: Mapping[str, pd.Series], figs: Mapping[str, 
     diff = data.get("BTC_DIFFICULTY", pd.Series(dtype=float)).dropna()
     diff = diff[diff.index >= c.start]
     if not diff.empty:
-        ax2 = ax.twinx()
+        ax2 = _right_axis(fig, ax, c)
         ax2.step(diff.index, diff / 1e12, where="post", color=ORANGE, lw=1.0, label=c.label("difficulty"))
-        ax2.set_ylabel(c.axis("right"))
-        ax2.grid(False)
-        ax2.spines["right"].set_visible(True)
-        fig.legend(loc="upper left", bbox_to_anchor=(0.08, 0.88))
-    else:
-        ax.legend(loc="upper left")
+    _legend(fig, ax)
 
 
 def _supply_in_loss(fig: MplFigure, data: Mapping[str, pd.Series], figs: Mapping[str, Figure], c: ChartCtx) -> None:

@@ -29,7 +29,24 @@ def default_data_dir() -> Path:
 
 
 @dataclass(frozen=True)
-class Settings:
+class Assumptions:
+    """The settings that change what a figure says (the rest of Settings only changes where and how it is shown)."""
+
+    miner_efficiency_j_per_th: float = 22.0
+    power_usd_per_kwh: float = 0.06
+    rmp_monthly_usd: tuple[float, ...] = (35e9, 45e9)
+    rmp_start: dt.date = dt.date(2026, 1, 1)
+    rmp_months: int = 12
+    sofr_lookback_days: int = 60
+    qt_end: dt.date = dt.date(2025, 12, 1)
+
+    def assumptions(self) -> dict[str, Any]:
+        """These fields as keyword arguments."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(Assumptions)}
+
+
+@dataclass(frozen=True)
+class Settings(Assumptions):
     """Everything a command needs to know, validated."""
 
     data_dir: Path = field(default_factory=default_data_dir)
@@ -39,13 +56,6 @@ class Settings:
     fomc_calendar: Path | None = None
     templates_dir: Path | None = None
     cjk_font: str = "Noto Sans CJK TC"
-    miner_efficiency_j_per_th: float = 22.0
-    power_usd_per_kwh: float = 0.06
-    rmp_monthly_usd: tuple[float, ...] = (35e9, 45e9)
-    rmp_start: dt.date = dt.date(2026, 1, 1)
-    rmp_months: int = 12
-    sofr_lookback_days: int = 60
-    qt_end: dt.date = dt.date(2025, 12, 1)
     fred_api_key: str | None = field(default=None, repr=False)
     verbose: bool = False
 

@@ -94,16 +94,7 @@ def compute_figures(
 
     data = store.load(INPUT_SERIES, as_of)
     ctx = Context(
-        as_of=as_of,
-        cat=catalogue(settings.templates_dir),
-        meetings=tuple(meetings),
-        miner_efficiency_j_per_th=settings.miner_efficiency_j_per_th,
-        power_usd_per_kwh=settings.power_usd_per_kwh,
-        rmp_monthly_usd=settings.rmp_monthly_usd,
-        rmp_start=settings.rmp_start,
-        rmp_months=settings.rmp_months,
-        sofr_lookback_days=settings.sofr_lookback_days,
-        qt_end=settings.qt_end,
+        as_of=as_of, cat=catalogue(settings.templates_dir), meetings=tuple(meetings), **settings.assumptions()
     )
     return compute_all(data, ctx), dict(data)
 

@@ -30,11 +30,9 @@ def period_end(observed: dt.date, frequency: str) -> dt.date:
     if frequency == "monthly":
         nxt = dt.date(observed.year + observed.month // 12, observed.month % 12 + 1, 1)
         return nxt - dt.timedelta(days=1)
-    if frequency == "quarterly":
-        q_month = ((observed.month - 1) // 3) * 3 + 1
-        end_month = q_month + 2
-        nxt = dt.date(observed.year + end_month // 12, end_month % 12 + 1, 1)
-        return nxt - dt.timedelta(days=1)
+    if frequency == "quarterly":  # the end of the quarter's third month
+        third = ((observed.month - 1) // 3) * 3 + 3
+        return period_end(dt.date(observed.year, third, 1), "monthly")
     return observed
 
 

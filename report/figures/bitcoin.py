@@ -8,17 +8,12 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from report.figures.model import Context, Data, Figure, Source, make, missing_reason, unavailable
+from report.figures.model import Context, Data, Figure, Source, clean, make, missing_reason, unavailable
 from report.i18n import btc, date, hashrate, money, month, per_lang, percent, ratio
 
 SMOOTH_DAYS = 7  # hash rate and daily issuance are noisy day to day: average a week
 SENSITIVITY_POWER = (0.04, 0.05, 0.06, 0.07, 0.08)  # US$/kWh
 SENSITIVITY_EFFICIENCY = (17.0, 22.0, 30.0)  # J/TH
-
-
-def _clean(data: Data, sid: str) -> pd.Series:
-    s = data.get(sid)
-    return pd.Series(dtype="float64") if s is None else s.dropna()
 
 
 def production_cost(
@@ -32,7 +27,7 @@ def production_cost(
 
 def price(data: Data, ctx: Context) -> list[Figure]:
     """The latest price and its drawdown from the all-time high in the data."""
-    s = _clean(data, "CBBTCUSD")
+    s = clean(data, "CBBTCUSD")
     if s.empty:
         why = missing_reason(["CBBTCUSD"], ctx)
         return [
@@ -70,9 +65,9 @@ def price(data: Data, ctx: Context) -> list[Figure]:
 
 def miner_cost(data: Data, ctx: Context) -> list[Figure]:
     """Production cost per bitcoin, its sensitivity to assumptions, hash rate and price-to-cost."""
-    hr = _clean(data, "BTC_HASHRATE")
-    iss = _clean(data, "BTC_ISSUANCE")
-    fees = _clean(data, "BTC_FEES")
+    hr = clean(data, "BTC_HASHRATE")
+    iss = clean(data, "BTC_ISSUANCE")
+    fees = clean(data, "BTC_FEES")
     missing = [sid for sid, s in (("BTC_HASHRATE", hr), ("BTC_ISSUANCE", iss), ("BTC_FEES", fees)) if s.empty]
     if missing:
         why = missing_reason(missing, ctx)
@@ -134,7 +129,7 @@ def miner_cost(data: Data, ctx: Context) -> list[Figure]:
             per_day=per_lang(lambda v, lang: btc(v, lang), per_day),
         ),
     ]
-    p = _clean(data, "CBBTCUSD")
+    p = clean(data, "CBBTCUSD")
     if p.empty:
         out.append(
             unavailable("btc_price_to_cost", "ratio", ctx, "reason.no_data", **missing_reason(["CBBTCUSD"], ctx))
@@ -185,7 +180,7 @@ def adjustments(s: pd.Series) -> list[Adjustment]:
 
 def difficulty(data: Data, ctx: Context) -> list[Figure]:
     """The latest difficulty adjustment and, for a drop, the last time it fell as much."""
-    s = _clean(data, "BTC_DIFFICULTY")
+    s = clean(data, "BTC_DIFFICULTY")
     adj = adjustments(s) if not s.empty else []
     if not adj:
         return [
@@ -233,7 +228,7 @@ def difficulty(data: Data, ctx: Context) -> list[Figure]:
 
 def supply_in_loss(data: Data, ctx: Context) -> list[Figure]:
     """Coins held below their acquisition price, in BTC and as a share of supply."""
-    s = _clean(data, "BTC_SUPPLY_IN_LOSS")
+    s = clean(data, "BTC_SUPPLY_IN_LOSS")
     if s.empty:
         why = missing_reason(["BTC_SUPPLY_IN_LOSS"], ctx)
         return [
@@ -253,7 +248,7 @@ def supply_in_loss(data: Data, ctx: Context) -> list[Figure]:
             date=per_lang(date, d),
         )
     ]
-    sup = _clean(data, "BTC_SUPPLY")
+    sup = clean(data, "BTC_SUPPLY")
     sup = sup[sup.index <= pd.Timestamp(d)]
     if sup.empty:
         out.append(

@@ -7,21 +7,16 @@ from typing import Any
 
 import pandas as pd
 
-from report.figures.model import Context, Data, Figure, Source, last_valid, make, missing_reason, unavailable
+from report.figures.model import Context, Data, Figure, Source, clean, last_valid, make, missing_reason, unavailable
 from report.i18n import basis_points, date, days, money, month, per_lang, percent
 
 # A fall of at least this much from a running high marks the end of a cycle peak (for "prior peak").
 PEAK_DRAWDOWN = 0.01
 
 
-def _clean(data: Data, sid: str) -> pd.Series:
-    s = data.get(sid)
-    return pd.Series(dtype="float64") if s is None else s.dropna()
-
-
 def reserves(data: Data, ctx: Context) -> list[Figure]:
     """Bank reserves: level, weekly change, change since QT ended, share of nominal GDP."""
-    s = _clean(data, "WRESBAL")
+    s = clean(data, "WRESBAL")
     if s.empty:
         why = missing_reason(["WRESBAL"], ctx)
         return [
@@ -113,7 +108,7 @@ def _quarter(d: dt.date, lang: str) -> str:
 def balance_sheet(data: Data, ctx: Context) -> list[Figure]:
     """Fed total assets, Treasury holdings and cumulative QT runoff from the peak."""
     out: list[Figure] = []
-    s = _clean(data, "WALCL")
+    s = clean(data, "WALCL")
     if s.empty:
         why = missing_reason(["WALCL"], ctx)
         out += [
@@ -152,7 +147,7 @@ def balance_sheet(data: Data, ctx: Context) -> list[Figure]:
                 pct=per_lang(percent, runoff / peak * 100),
             )
         )
-    t = _clean(data, "TREAST")
+    t = clean(data, "TREAST")
     if t.empty:
         out.append(unavailable("fed_treasuries", "USD", ctx, "reason.no_data", **missing_reason(["TREAST"], ctx)))
     else:
@@ -186,7 +181,7 @@ def _rmp_label(ctx: Context, monthly: float) -> dict[str, str]:
 
 def rmp_scenarios(data: Data, ctx: Context) -> list[Figure]:
     """Reserve-management bill purchases projected forward: balance sheet path and annual growth."""
-    s = _clean(data, "WALCL")
+    s = clean(data, "WALCL")
     if s.empty:
         return [
             unavailable(
@@ -257,7 +252,7 @@ def prior_peak(s: pd.Series) -> tuple[pd.Timestamp, float] | None:
 
 def m2(data: Data, ctx: Context) -> list[Figure]:
     """M2: level, year-on-year growth, record status and excess over the previous cycle peak."""
-    s = _clean(data, "M2SL")
+    s = clean(data, "M2SL")
     if s.empty:
         why = missing_reason(["M2SL"], ctx)
         return [
@@ -328,8 +323,8 @@ def _align(s: pd.Series, index: pd.DatetimeIndex) -> pd.Series:
 
 def sofr_corridor(data: Data, ctx: Context) -> list[Figure]:
     """SOFR against IORB and the target range over a lookback window of business days."""
-    sofr = _clean(data, "SOFR")
-    iorb_s, top_s, low_s = (_clean(data, sid) for sid in ("IORB", "DFEDTARU", "DFEDTARL"))
+    sofr = clean(data, "SOFR")
+    iorb_s, top_s, low_s = (clean(data, sid) for sid in ("IORB", "DFEDTARU", "DFEDTARL"))
     out: list[Figure] = []
     window = sofr.iloc[-ctx.sofr_lookback_days :]
     first = window.index[0].date() if not window.empty else ctx.as_of

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from report.calendar import Meeting
+from report.config import Assumptions
 from report.i18n import LANGS, Catalogue, fmt
 from report.series import SERIES, period_end
 
@@ -66,23 +67,24 @@ class Figure:
         }
 
 
-@dataclass(frozen=True)
-class Context:
-    """What every figure function may use besides the data."""
+@dataclass(frozen=True, kw_only=True)
+class Context(Assumptions):
+    """What every figure function may use besides the data: the edition date, strings, calendar, assumptions."""
 
     as_of: dt.date
     cat: Catalogue
     meetings: tuple[Meeting, ...]
-    miner_efficiency_j_per_th: float = 22.0
-    power_usd_per_kwh: float = 0.06
-    rmp_monthly_usd: tuple[float, ...] = (35e9, 45e9)
-    rmp_start: dt.date = dt.date(2026, 1, 1)
-    rmp_months: int = 12
-    sofr_lookback_days: int = 60
-    qt_end: dt.date = dt.date(2025, 12, 1)
 
 
 Data = Mapping[str, "pd.Series"]
+
+
+def clean(data: Data, sid: str) -> pd.Series:
+    """A series without its missing values (empty when the series is absent)."""
+    import pandas as pd
+
+    s = data.get(sid)
+    return pd.Series(dtype="float64") if s is None else s.dropna()
 
 
 def last_valid(series: pd.Series | None) -> tuple[dt.date, float] | None:
