@@ -26,7 +26,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure as MplFigure
 
 from report.figures import Figure
-from report.figures.bitcoin import SMOOTH_DAYS
+from report.figures.bitcoin import SMOOTH_DAYS, price_series
 from report.i18n import money
 
 RED = "#c0392b"
@@ -291,7 +291,7 @@ def cost_series(data: Mapping[str, pd.Series], efficiency: float, power: float) 
 
 def _btc_cost(fig: MplFigure, data: Mapping[str, pd.Series], figs: Mapping[str, Figure], c: ChartCtx) -> None:
     ax = fig.add_subplot()
-    price = _thin(data.get("CBBTCUSD", pd.Series(dtype=float)), c.start)
+    price = _thin(price_series(data)[1], c.start)
     if price.empty:
         return _no_data(ax, c.labels, c.langs)
     ax.plot(price.index, price, color=BLUE, label=c.label("price"))

@@ -266,6 +266,44 @@ def calendar(state: State, year: int | None) -> None:
         click.echo(f"No meeting known after {st.last_known}: update the calendar file.")
 
 
+@cli.group(epilog="Example:\n\n  brief data import WALCL.csv coinmetrics_btc.csv")
+def data() -> None:
+    """Manage the real-data store: import downloaded files."""
+
+
+@data.command(
+    "import",
+    epilog="Examples:\n\n  brief data import fredgraph.csv M2SL.csv\n\n"
+    "  brief data import --series WRESBAL reserves.csv",
+)
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--series", metavar="ID", help="Series id for files whose header does not name it (e.g. Date,Value).")
+@click.pass_obj
+def data_import(state: State, files: tuple[Path, ...], series: str | None) -> None:
+    """Import CSV files: FRED and ALFRED downloads, Coin Metrics, Blockchain.com charts, or series,date,value.
+
+    Each file is imported in one transaction: a bad row is reported as FILE:LINE and nothing from that file is
+    kept; the other files go on. Exit code 1 if any file failed.
+    """
+    from report import pipeline
+    from report.series import SERIES
+
+    if series is not None and series not in SERIES:
+        raise click.BadParameter(
+            f"unknown series {series!r}; known: {', '.join(sorted(SERIES))}", param_hint="--series"
+        )
+    settings = state.settings()
+    done, failed = pipeline.import_data(settings, list(files), series)
+    for item in done:
+        counts = ", ".join(f"{n} {sid}" for sid, n in item.counts.items())
+        click.echo(f"{item.path}: {item.format}: {counts}")
+    for exc in failed:
+        click.echo(f"error: {exc}", err=True)
+    if failed:
+        raise click.ClickException(f"{len(failed)} of {len(files)} files failed; nothing from them was kept")
+    click.echo(f"Imported into {settings.store_path}", err=True)
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="brief")

@@ -25,7 +25,7 @@ from report.store import Store
 END = dt.date(2025, 12, 8)
 START = dt.date(2019, 1, 1)
 SEED = 20251208
-VERSION = "1"  # bump when the generator changes: cached demo stores are rebuilt
+VERSION = "2"  # bump when the generator changes: cached demo stores are rebuilt
 
 # Calibration targets (also used by the tests that check the demo edition)
 TARGET_MINER_COST = 74_000.0
@@ -577,7 +577,7 @@ def write_store(path: Path, progress: Callable[[str], None] | None = None) -> No
             for sid, rows in data.items():
                 info = SERIES[sid]
                 store.upsert_series(db, info)
-                store.add_observations(db, sid, [(d, v, info.published(d), None) for d, v in rows])
+                store.add_observations(db, sid, [(d, v, info.published(d), None) for d, v in rows], estimated=True)
                 if progress:
                     progress(sid)
             store.set_meta(db, "demo_version", VERSION)

@@ -251,6 +251,15 @@ def _build(
     return Edition(target, tuple(files), day, demo, tuple(warnings))
 
 
+def import_data(settings: Settings, paths: Sequence[Path], series: str | None = None) -> tuple[list[Any], list[Any]]:
+    """Import CSV files into the real-data store, each file in one transaction."""
+    from report.sources.imports import import_files
+    from report.store import Store
+
+    with Store(settings.store_path) as store:
+        return import_files(store, paths, series)
+
+
 def calendar(settings: Settings) -> list[Meeting]:
     """The FOMC meetings of the bundled (or configured) calendar."""
     return load_calendar(settings.fomc_calendar)

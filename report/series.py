@@ -19,10 +19,20 @@ class SeriesInfo:
     source: str
     lag_days: int  # typical days from the end of the observed period to publication
     max_age_days: int  # an observation older than this (relative to the edition) is stale
+    lag_rule: str = "days"  # "days", "next_business_day" or "first_friday" (of the month after the period)
 
     def published(self, observed: dt.date) -> dt.date:
-        """When an observation dated ``observed`` is typically first available."""
-        return period_end(observed, self.frequency) + dt.timedelta(days=self.lag_days)
+        """When an observation dated ``observed`` is typically first available (see docs/data.md)."""
+        end = period_end(observed, self.frequency)
+        if self.lag_rule == "next_business_day":
+            nxt = end + dt.timedelta(days=1)
+            while nxt.weekday() >= 5:
+                nxt += dt.timedelta(days=1)
+            return nxt
+        if self.lag_rule == "first_friday":
+            first = end + dt.timedelta(days=1)
+            return first + dt.timedelta(days=(4 - first.weekday()) % 7)
+        return end + dt.timedelta(days=self.lag_days)
 
 
 def period_end(observed: dt.date, frequency: str) -> dt.date:
@@ -98,6 +108,7 @@ SERIES: dict[str, SeriesInfo] = {
             FRED,
             1,
             7,
+            "next_business_day",
         ),
         SeriesInfo("IORB", "Interest rate on reserve balances", "準備金利率", "Percent", 1.0, "daily", FRED, 1, 7),
         SeriesInfo(
@@ -132,8 +143,9 @@ SERIES: dict[str, SeriesInfo] = {
             FRED,
             7,
             45,
+            "first_friday",
         ),
-        SeriesInfo("UNRATE", "Unemployment rate", "失業率", "Percent", 1.0, "monthly", FRED, 7, 45),
+        SeriesInfo("UNRATE", "Unemployment rate", "失業率", "Percent", 1.0, "monthly", FRED, 7, 45, "first_friday"),
         SeriesInfo("JTSJOL", "Job openings, total nonfarm", "職位空缺", "Thousands", 1e3, "monthly", FRED, 38, 80),
         SeriesInfo("JTSQUR", "Quits rate, total nonfarm", "自願離職率", "Percent", 1.0, "monthly", FRED, 38, 80),
         SeriesInfo(
@@ -159,6 +171,17 @@ SERIES: dict[str, SeriesInfo] = {
             60,
         ),
         SeriesInfo("CBBTCUSD", "Bitcoin price (Coinbase)", "比特幣價格", "U.S. Dollars", 1.0, "daily", FRED, 1, 7),
+        SeriesInfo(
+            "BTC_PRICE",
+            "Bitcoin price (Coin Metrics, CoinGecko or another source)",
+            "比特幣價格",
+            "U.S. Dollars",
+            1.0,
+            "daily",
+            "Coin Metrics / CoinGecko",
+            1,
+            7,
+        ),
         SeriesInfo(
             "BTC_HASHRATE",
             "Bitcoin network hash rate",

@@ -19,7 +19,7 @@ from report.series import SeriesInfo
 if TYPE_CHECKING:
     import pandas as pd
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 OPEN_END = "9999-12-31"
 
 _SCHEMA = """
@@ -42,6 +42,7 @@ CREATE TABLE IF NOT EXISTS observations (
     value          REAL,
     realtime_start TEXT NOT NULL,
     realtime_end   TEXT NOT NULL DEFAULT '9999-12-31',
+    estimated      INTEGER NOT NULL DEFAULT 0,  -- 1: realtime_start is the typical publication date, not a vintage
     PRIMARY KEY (series_id, date, realtime_start)
 );
 CREATE INDEX IF NOT EXISTS obs_by_vintage ON observations(series_id, realtime_start, realtime_end);
@@ -60,12 +61,23 @@ class Store:
             self._db = sqlite3.connect(path)
             self._db.execute("PRAGMA foreign_keys = ON")
             self._db.executescript(_SCHEMA)
+            self._migrate()
             self._db.execute(
                 "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
             )
             self._db.commit()
         except (sqlite3.Error, OSError) as exc:
             raise StoreError(f"cannot open the data store {path}: {exc}") from exc
+
+    def _migrate(self) -> None:
+        """Bring a store written by an older version up to this schema."""
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(observations)")}
+        if "estimated" not in columns:
+            self._db.execute("ALTER TABLE observations ADD COLUMN estimated INTEGER NOT NULL DEFAULT 0")
+        series_columns = {row[1] for row in self._db.execute("PRAGMA table_info(series)")}
+        if "source_updated" not in series_columns:
+            self._db.execute("ALTER TABLE series ADD COLUMN source_updated TEXT")
+        self._db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
 
     def close(self) -> None:
         """Close the connection."""
@@ -114,17 +126,53 @@ class Store:
             ),
         )
 
-    def add_observations(self, db: sqlite3.Connection, series_id: str, rows: Iterable[Row]) -> int:
+    def add_observations(
+        self, db: sqlite3.Connection, series_id: str, rows: Iterable[Row], estimated: bool = False
+    ) -> int:
         """Insert observations ``(date, value, realtime_start, realtime_end)``; returns the count."""
         data = [
-            (series_id, d.isoformat(), v, rs.isoformat(), re.isoformat() if re else OPEN_END) for d, v, rs, re in rows
+            (series_id, d.isoformat(), v, rs.isoformat(), re.isoformat() if re else OPEN_END, int(estimated))
+            for d, v, rs, re in rows
         ]
         db.executemany(
-            "INSERT OR REPLACE INTO observations(series_id, date, value, realtime_start, realtime_end)"
-            " VALUES (?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO observations(series_id, date, value, realtime_start, realtime_end, estimated)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
             data,
         )
         return len(data)
+
+    def write_series(self, db: sqlite3.Connection, info: SeriesInfo, rows: Iterable[Row], vintages: bool) -> int:
+        """Store one series' observations (inside a transaction).
+
+        Vintages (ALFRED real-time periods) replace the publication-lag estimates of that series. Plain
+        observations get their typical publication date as ``realtime_start`` and never override a vintage.
+        """
+        self.upsert_series(db, info)
+        if vintages:
+            db.execute("DELETE FROM observations WHERE series_id = ? AND estimated = 1", (info.id,))
+            return self.add_observations(db, info.id, rows, estimated=False)
+        real = {
+            r[0]
+            for r in db.execute(
+                "SELECT DISTINCT date FROM observations WHERE series_id = ? AND estimated = 0", (info.id,)
+            )
+        }
+        plain = [(d, v, info.published(d), None) for d, v, _rs, _re in rows if d.isoformat() not in real]
+        return self.add_observations(db, info.id, plain, estimated=True)
+
+    def last_date(self, series_id: str) -> dt.date | None:
+        """The latest observation date stored for a series (any vintage)."""
+        row = self._db.execute("SELECT MAX(date) FROM observations WHERE series_id = ?", (series_id,)).fetchone()
+        return None if row is None or row[0] is None else dt.date.fromisoformat(row[0])
+
+    def source_updated(self, series_id: str) -> str | None:
+        """The provider's last-updated stamp recorded at the previous fetch."""
+        row = self._db.execute("SELECT source_updated FROM series WHERE id = ?", (series_id,)).fetchone()
+        return None if row is None or row[0] is None else str(row[0])
+
+    def set_source_updated(self, db: sqlite3.Connection, series_id: str, stamp: str) -> None:
+        """Record the provider's last-updated stamp (inside a transaction)."""
+        db.execute("UPDATE series SET source_updated = ? WHERE id = ?", (stamp, series_id))
 
     def series_ids(self) -> list[str]:
         """Ids of the series that have metadata."""

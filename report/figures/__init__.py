@@ -25,6 +25,7 @@ INPUT_SERIES = (
     "PCEPILFE",
     "CPIAUCSL",
     "CBBTCUSD",
+    "BTC_PRICE",
     "BTC_HASHRATE",
     "BTC_DIFFICULTY",
     "BTC_ISSUANCE",

@@ -16,6 +16,14 @@ SENSITIVITY_POWER = (0.04, 0.05, 0.06, 0.07, 0.08)  # US$/kWh
 SENSITIVITY_EFFICIENCY = (17.0, 22.0, 30.0)  # J/TH
 
 
+def price_series(data: Data) -> tuple[str, pd.Series]:
+    """The bitcoin price to use: FRED's CBBTCUSD, unless another source (BTC_PRICE) is more than 3 days newer."""
+    fred, other = clean(data, "CBBTCUSD"), clean(data, "BTC_PRICE")
+    if fred.empty or (not other.empty and (other.index[-1] - fred.index[-1]).days > 3):
+        return ("BTC_PRICE", other) if not other.empty else ("CBBTCUSD", fred)
+    return "CBBTCUSD", fred
+
+
 def production_cost(
     hashrate_hs: float, btc_per_day: float, efficiency_j_per_th: float, power_usd_per_kwh: float
 ) -> float:
@@ -27,9 +35,9 @@ def production_cost(
 
 def price(data: Data, ctx: Context) -> list[Figure]:
     """The latest price and its drawdown from the all-time high in the data."""
-    s = clean(data, "CBBTCUSD")
+    sid, s = price_series(data)
     if s.empty:
-        why = missing_reason(["CBBTCUSD"], ctx)
+        why = missing_reason(["CBBTCUSD", "BTC_PRICE"], ctx)
         return [
             unavailable("btc_price", "USD", ctx, "reason.no_data", **why),
             unavailable("btc_drawdown", "percent", ctx, "reason.no_data", **why),
@@ -42,7 +50,7 @@ def price(data: Data, ctx: Context) -> list[Figure]:
             "btc_price",
             p,
             "USD",
-            [Source("CBBTCUSD", d)],
+            [Source(sid, d)],
             ctx,
             "text.btc_price",
             price=per_lang(money, p),
@@ -52,7 +60,7 @@ def price(data: Data, ctx: Context) -> list[Figure]:
             "btc_drawdown",
             dd,
             "percent",
-            [Source("CBBTCUSD", hi_d), Source("CBBTCUSD", d)],
+            [Source(sid, hi_d), Source(sid, d)],
             ctx,
             "text.btc_drawdown",
             detail={"high": hi, "high_date": hi_d.isoformat()},
@@ -129,10 +137,12 @@ def miner_cost(data: Data, ctx: Context) -> list[Figure]:
             per_day=per_lang(lambda v, lang: btc(v, lang), per_day),
         ),
     ]
-    p = clean(data, "CBBTCUSD")
+    psid, p = price_series(data)
     if p.empty:
         out.append(
-            unavailable("btc_price_to_cost", "ratio", ctx, "reason.no_data", **missing_reason(["CBBTCUSD"], ctx))
+            unavailable(
+                "btc_price_to_cost", "ratio", ctx, "reason.no_data", **missing_reason(["CBBTCUSD", "BTC_PRICE"], ctx)
+            )
         )
     else:
         pd_, pv = p.index[-1].date(), float(p.iloc[-1])
@@ -142,7 +152,7 @@ def miner_cost(data: Data, ctx: Context) -> list[Figure]:
                 "btc_price_to_cost",
                 r,
                 "ratio",
-                [Source("CBBTCUSD", pd_), *srcs],
+                [Source(psid, pd_), *srcs],
                 ctx,
                 "text.price_to_cost_above" if r >= 1 else "text.price_to_cost_below",
                 ratio=per_lang(ratio, r),

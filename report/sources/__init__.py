@@ -1,0 +1,1 @@
+"""Data sources: file imports and (network) providers, each wrapped at this boundary."""
