@@ -133,3 +133,15 @@ def test_bad_config_file(run, tmp_path):
     cfg.write_text("[miner]\nefficiency_j_per_th = 0\n")
     r = run("--config", str(cfg), "figures", "--demo")
     assert r.exit_code == 1 and "miner efficiency" in r.output
+
+
+def test_docs_data_lists_every_series():
+    from pathlib import Path
+
+    from report.series import SERIES
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "data.md").read_text(encoding="utf-8")
+    for sid, info in SERIES.items():
+        row = next((line for line in text.splitlines() if line.startswith(f"| `{sid}` |")), None)
+        assert row is not None, sid
+        assert info.units in row and info.frequency in row and f"{info.max_age_days} days" in row, sid
