@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sys
 import time
 import unicodedata
 from collections.abc import Callable
@@ -264,6 +265,61 @@ def calendar(state: State, year: int | None) -> None:
         click.echo(f"  {m.start.isoformat()}  {days:<14}{mark}{note}")
     if st.meeting is None:
         click.echo(f"No meeting known after {st.last_known}: update the calendar file.")
+
+
+@cli.command(
+    epilog="Examples:\n\n  FRED_API_KEY=... brief fetch\n\n  brief fetch --series WRESBAL,WALCL --since 2025-01-01\n\n"
+    "  brief fetch --vintages"
+)
+@click.option("--series", "series_csv", metavar="IDS", help="Only these series, comma-separated (default: all).")
+@click.option(
+    "--since",
+    callback=_date,
+    metavar="DATE",
+    help="Ask for observations from DATE on (default: from the last stored observation of each series).",
+)
+@click.option(
+    "--vintages",
+    is_flag=True,
+    help="Store ALFRED real-time periods for revised series (PAYEMS, M2SL, GDP, JTSJOL, PCEPILFE, CPIAUCSL, UNRATE).",
+)
+@click.pass_obj
+def fetch(state: State, series_csv: str | None, since: dt.date | None, vintages: bool) -> None:
+    """Fetch the latest data into the store: FRED (key in FRED_API_KEY), mempool.space, BGeometrics or Glassnode.
+
+    Incremental and paced to each provider's limits; a provider that fails leaves the rest fetched and is reported
+    at the end. Exit code 1 if anything failed.
+    """
+    from report import pipeline
+    from report.series import SERIES
+
+    wanted = None
+    if series_csv:
+        wanted = [s.strip() for s in series_csv.split(",") if s.strip()]
+        unknown = [s for s in wanted if s not in SERIES]
+        if unknown:
+            raise click.BadParameter(f"unknown series {', '.join(unknown)}", param_hint="--series")
+    settings = state.settings()
+    chosen = pipeline.providers(settings, vintages)
+    total = sum(1 for p in chosen[0] for sid in p.series_ids() if wanted is None or sid in wanted)
+    with click.progressbar(
+        length=total, label="Fetching", file=sys.stderr, show_pos=True, item_show_func=lambda x: x
+    ) as bar:
+
+        def step(sid: str, provider: str) -> None:
+            bar.update(1, f"{provider}: {sid}")
+
+        report = pipeline.fetch(settings, wanted, since, vintages, step, chosen)
+    for sid, n in report.fetched.items():
+        click.echo(f"{sid}: {n} observations")
+    for sid in report.unchanged:
+        click.echo(f"{sid}: unchanged")
+    for sid, why in report.failed.items():
+        click.echo(f"error: {sid}: {why}", err=True)
+    requests = ", ".join(f"{name} {n}" for name, n in report.requests.items())
+    click.echo(f"Requests: {requests}. Store: {settings.store_path}", err=True)
+    if report.failed:
+        raise click.ClickException(f"{len(report.failed)} series could not be fetched (see above)")
 
 
 @cli.group(epilog="Example:\n\n  brief data import WALCL.csv coinmetrics_btc.csv")

@@ -57,6 +57,13 @@ class Settings(Assumptions):
     templates_dir: Path | None = None
     cjk_font: str = "Noto Sans CJK TC"
     fred_api_key: str | None = field(default=None, repr=False)
+    glassnode_api_key: str | None = field(default=None, repr=False)
+    fred_url: str = "https://api.stlouisfed.org/fred"
+    mempool_url: str = "https://mempool.space"
+    coingecko_url: str = "https://api.coingecko.com"
+    bgeometrics_url: str = "https://bitcoin-data.com"
+    glassnode_url: str = "https://api.glassnode.com"
+    http_timeout: float = 20.0
     verbose: bool = False
 
     def replace(self, **changes: Any) -> Settings:
@@ -131,6 +138,13 @@ _SOURCES: dict[str, tuple[str, str | None, Callable[[Any], Any]]] = {
     "sofr_lookback_days": ("sofr.lookback_days", "BRIEF_SOFR_LOOKBACK_DAYS", int),
     "qt_end": ("qt_end", "BRIEF_QT_END", _date),
     "fred_api_key": ("fred.api_key", "FRED_API_KEY", str),
+    "glassnode_api_key": ("glassnode.api_key", "GLASSNODE_API_KEY", str),
+    "fred_url": ("fred.url", "BRIEF_FRED_URL", str),
+    "mempool_url": ("mempool.url", "BRIEF_MEMPOOL_URL", str),
+    "coingecko_url": ("coingecko.url", "BRIEF_COINGECKO_URL", str),
+    "bgeometrics_url": ("bgeometrics.url", "BRIEF_BGEOMETRICS_URL", str),
+    "glassnode_url": ("glassnode.url", "BRIEF_GLASSNODE_URL", str),
+    "http_timeout": ("http.timeout", "BRIEF_HTTP_TIMEOUT", float),
 }
 
 
@@ -207,5 +221,7 @@ def validate(s: Settings) -> None:
         raise ConfigError("rmp.monthly_usd needs one or more positive amounts in US dollars")
     if not 1 <= s.rmp_months <= 60:
         raise ConfigError(f"rmp.months {s.rmp_months} is outside 1-60")
+    if not 0.1 <= s.http_timeout <= 300:
+        raise ConfigError(f"http.timeout {s.http_timeout} s is outside 0.1-300")
     if not 5 <= s.sofr_lookback_days <= 750:
         raise ConfigError(f"sofr.lookback_days {s.sofr_lookback_days} is outside 5-750")

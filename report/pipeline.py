@@ -260,6 +260,98 @@ def import_data(settings: Settings, paths: Sequence[Path], series: str | None = 
         return import_files(store, paths, series)
 
 
+@dataclass
+class FetchReport:
+    """What a fetch did, series by series."""
+
+    fetched: dict[str, int]
+    unchanged: list[str]
+    failed: dict[str, str]
+    requests: dict[str, int]
+
+
+def providers(settings: Settings, vintages: bool = False) -> tuple[list[Any], dict[str, str]]:
+    """The providers to ask, and the series that cannot be fetched (with why)."""
+    from report.sources.bgeometrics import BGeometricsProvider
+    from report.sources.fred import SERIES as FRED_SERIES
+    from report.sources.fred import FredProvider
+    from report.sources.glassnode import GlassnodeProvider
+    from report.sources.http import Client
+    from report.sources.mempool import MempoolProvider
+
+    t = settings.http_timeout
+    chosen: list[Any] = []
+    missing: dict[str, str] = {}
+    if settings.fred_api_key:
+        chosen.append(FredProvider(settings.fred_api_key, Client("FRED", 0.5, t), settings.fred_url, vintages))
+    else:
+        missing = dict.fromkeys(FRED_SERIES, "FRED: no API key; set FRED_API_KEY or fred.api_key in brief.toml")
+    chosen.append(MempoolProvider(Client("mempool.space", 1.0, t), settings.mempool_url))
+    if settings.glassnode_api_key:
+        chosen.append(
+            GlassnodeProvider(settings.glassnode_api_key, Client("Glassnode", 1.0, t), settings.glassnode_url)
+        )
+    else:
+        chosen.append(BGeometricsProvider(Client("BGeometrics", 6.0, t, retries=1), settings.bgeometrics_url))
+    return chosen, missing
+
+
+def fetch(
+    settings: Settings,
+    series: Sequence[str] | None = None,
+    since: dt.date | None = None,
+    vintages: bool = False,
+    on_series: Callable[[str, str], None] | None = None,
+    chosen: tuple[list[Any], dict[str, str]] | None = None,
+) -> FetchReport:
+    """Fill the real-data store from every provider; one that fails leaves the others fetched.
+
+    Incremental: each series is asked only for observations from its last stored date on, and FRED skips a series
+    whose last_updated stamp is unchanged. CBBTCUSD falls back to CoinGecko's price when FRED cannot deliver it.
+    """
+    from report.series import SERIES
+    from report.sources.coingecko import CoinGeckoProvider
+    from report.sources.http import Client, FetchError
+    from report.store import Store
+
+    provs, missing = chosen or providers(settings, vintages)
+    wanted = set(series) if series else None
+    report = FetchReport({}, [], {}, {})
+    report.failed.update({sid: why for sid, why in missing.items() if wanted is None or sid in wanted})
+    plan = [(p, sid) for p in provs for sid in p.series_ids() if wanted is None or sid in wanted]
+    if (wanted is None or "CBBTCUSD" in wanted or "BTC_PRICE" in wanted) and not any(
+        sid == "CBBTCUSD" for _, sid in plan
+    ):
+        plan.append(
+            (CoinGeckoProvider(Client("CoinGecko", 2.0, settings.http_timeout), settings.coingecko_url), "BTC_PRICE")
+        )
+    with Store(settings.store_path) as store:
+        for provider, sid in plan:
+            if on_series:
+                on_series(sid, provider.name)
+            try:
+                got = provider.fetch(sid, since or store.last_date(sid), None if since else store.source_updated(sid))
+                if got is None:
+                    report.unchanged.append(sid)
+                    continue
+                with store.transaction() as db:
+                    report.fetched[sid] = store.write_series(db, SERIES[sid], got.rows, got.vintages)
+                    if got.stamp:
+                        store.set_source_updated(db, sid, got.stamp)
+            except FetchError as exc:
+                report.failed[sid] = str(exc)
+                if sid == "CBBTCUSD" and (wanted is None or "CBBTCUSD" in wanted):
+                    plan.append(
+                        (
+                            CoinGeckoProvider(Client("CoinGecko", 2.0, settings.http_timeout), settings.coingecko_url),
+                            "BTC_PRICE",
+                        )
+                    )
+        for provider in {id(p): p for p, _ in plan}.values():
+            report.requests[provider.name] = report.requests.get(provider.name, 0) + provider.client.requests
+    return report
+
+
 def calendar(settings: Settings) -> list[Meeting]:
     """The FOMC meetings of the bundled (or configured) calendar."""
     return load_calendar(settings.fomc_calendar)

@@ -43,9 +43,28 @@ def series(points: Sequence[tuple[str, float | None]], name: str = "S") -> pd.Se
     return pd.Series([float("nan") if v is None else v for _, v in points], index=idx, name=name, dtype="float64")
 
 
+NOWHERE = "http://127.0.0.1:9"  # the discard port: nothing listens, so a forgotten provider fails fast
+OFFLINE = {f"{name}_url": NOWHERE for name in ("fred", "mempool", "coingecko", "bgeometrics", "glassnode")}
+
+
+@pytest.fixture(autouse=True)
+def no_internet(monkeypatch):
+    """Tests never reach the internet: only loopback names resolve."""
+    import socket
+
+    real = socket.getaddrinfo
+
+    def loopback_only(host, *args, **kwargs):
+        if host not in {"127.0.0.1", "localhost", "::1", None}:
+            raise OSError(f"tests may not reach the internet (asked for {host})")
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", loopback_only)
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", out_dir=tmp_path / "out")
+    return Settings(data_dir=tmp_path / "data", out_dir=tmp_path / "out", **OFFLINE)
 
 
 @pytest.fixture(scope="session")
@@ -62,7 +81,7 @@ def demo_data_dir(tmp_path_factory) -> Path:
 def demo_settings(tmp_path: Path, demo_data_dir: Path) -> Settings:
     data = tmp_path / "data"
     shutil.copytree(demo_data_dir, data)
-    return Settings(data_dir=data, out_dir=tmp_path / "out")
+    return Settings(data_dir=data, out_dir=tmp_path / "out", **OFFLINE)
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,109 @@
+"""FRED and ALFRED through fredapi, with this project's pace, timeouts and retries injected at fredapi's seam."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import urllib.error
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from report.sources.base import Fetched
+from report.sources.http import Client, FetchError, redact
+from report.store import Row
+
+SERIES = (
+    "WRESBAL",
+    "WALCL",
+    "TREAST",
+    "M2SL",
+    "GDP",
+    "SOFR",
+    "IORB",
+    "DFEDTARU",
+    "DFEDTARL",
+    "PAYEMS",
+    "UNRATE",
+    "JTSJOL",
+    "JTSQUR",
+    "PCEPILFE",
+    "CPIAUCSL",
+    "CBBTCUSD",
+)
+REVISED = ("PAYEMS", "M2SL", "GDP", "JTSJOL", "PCEPILFE", "CPIAUCSL", "UNRATE")
+ROOT_URL = "https://api.stlouisfed.org/fred"
+
+
+class FredProvider:
+    """Observations (and, with vintages, ALFRED real-time periods) of the FRED series the brief uses.
+
+    A series whose ``last_updated`` is unchanged since the last fetch costs one request.
+    """
+
+    name = "FRED"
+
+    def __init__(
+        self, api_key: str, client: Client | None = None, root_url: str = ROOT_URL, vintages: bool = False
+    ) -> None:
+        self._key = api_key
+        self.client = client or Client("FRED", min_interval=0.5)  # FRED allows 120 requests a minute
+        self.root_url = root_url.rstrip("/")
+        self.vintages = vintages
+
+    def series_ids(self) -> tuple[str, ...]:
+        return SERIES
+
+    @contextmanager
+    def _fred(self) -> Iterator[Any]:
+        import fredapi.fred
+
+        original = fredapi.fred.urlopen
+        fredapi.fred.urlopen = self.client.urlopen  # fredapi passes no timeout: use ours
+        try:
+            fred = fredapi.Fred(api_key=self._key)
+            fred.root_url = self.root_url
+            yield fred
+        except ValueError as exc:  # fredapi turns FRED's XML error message into a bare ValueError
+            raise FetchError(f"FRED: {redact(str(exc))}") from exc
+        except ET.ParseError as exc:
+            raise FetchError("FRED: malformed response (not FRED's XML)") from exc
+        except urllib.error.HTTPError as exc:
+            raise FetchError(f"FRED: HTTP {exc.code}") from exc
+        finally:
+            fredapi.fred.urlopen = original
+
+    def fetch(self, series: str, since: dt.date | None, stamp: str | None) -> Fetched | None:
+        try:
+            with self._fred() as fred:
+                info = fred.get_series_info(series)
+                updated = str(info.get("last_updated", "")) or None
+                revised = self.vintages and series in REVISED
+                if stamp is not None and updated == stamp and not revised:
+                    return None
+                if revised:
+                    return Fetched(series, _vintage_rows(fred.get_series_all_releases(series)), True, updated)
+                data = fred.get_series(series, observation_start=since.isoformat() if since else None)
+        except FetchError as exc:
+            raise FetchError(f"{exc} ({series})") from exc
+        rows: list[Row] = []
+        for ts, v in data.items():
+            d = ts.date()
+            rows.append((d, None if v is None or math.isnan(float(v)) else float(v), d, None))
+        return Fetched(series, rows, False, updated)
+
+
+def _vintage_rows(frame: Any) -> list[Row]:
+    """ALFRED releases (date, realtime_start, value) into real-time periods ending the day before the next."""
+    by_date: dict[dt.date, list[tuple[dt.date, float | None]]] = {}
+    for _, r in frame.iterrows():
+        raw = float(r["value"])
+        by_date.setdefault(r["date"].date(), []).append((r["realtime_start"].date(), None if math.isnan(raw) else raw))
+    rows: list[Row] = []
+    for d, releases in sorted(by_date.items()):
+        releases.sort()
+        for i, (start, value) in enumerate(releases):
+            end = releases[i + 1][0] - dt.timedelta(days=1) if i + 1 < len(releases) else None
+            rows.append((d, value, start, end))
+    return rows
