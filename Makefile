@@ -17,12 +17,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $(STAMP)
 
-## Build an edition into output/ and print the paths written (demo data until `brief fetch` exists).
+## Build an edition into output/ and print the paths written: from real data when FRED_API_KEY is set
+## (fetch first; a provider that fails is reported and the edition shows what is missing), else the demo.
 brief: setup
 	@if [ -n "$$FRED_API_KEY" ]; then \
-	  echo "note: FRED_API_KEY is set, but fetching real data is not implemented yet; building the demo edition." >&2; \
+	  $(BIN)/brief fetch || echo "warning: some series could not be fetched; building from what the store holds" >&2; \
+	  $(BIN)/brief build; \
+	else \
+	  $(BIN)/brief build --demo; \
 	fi
-	$(BIN)/brief build --demo
 
 ## Lint, type-check and run the test suite.
 test: setup lint typecheck
