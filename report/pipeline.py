@@ -319,16 +319,26 @@ def fetch(
     report = FetchReport({}, [], {}, {})
     report.failed.update({sid: why for sid, why in missing.items() if wanted is None or sid in wanted})
     plan = [(p, sid) for p in provs for sid in p.series_ids() if wanted is None or sid in wanted]
-    if (wanted is None or "CBBTCUSD" in wanted or "BTC_PRICE" in wanted) and not any(
-        sid == "CBBTCUSD" for _, sid in plan
-    ):
+
+    def price_fallback() -> None:
         plan.append(
             (CoinGeckoProvider(Client("CoinGecko", 2.0, settings.http_timeout), settings.coingecko_url), "BTC_PRICE")
         )
+
+    if (wanted is None or "CBBTCUSD" in wanted or "BTC_PRICE" in wanted) and not any(
+        sid == "CBBTCUSD" for _, sid in plan
+    ):
+        price_fallback()
+    down: dict[str, str] = {}
     with Store(settings.store_path) as store:
         for provider, sid in plan:
             if on_series:
                 on_series(sid, provider.name)
+            if provider.name in down:
+                report.failed[sid] = f"skipped: {provider.name} could not be reached ({down[provider.name]})"
+                if sid == "CBBTCUSD":  # FRED cannot deliver the price: ask CoinGecko
+                    price_fallback()
+                continue
             try:
                 got = provider.fetch(sid, since or store.last_date(sid), None if since else store.source_updated(sid))
                 if got is None:
@@ -340,13 +350,10 @@ def fetch(
                         store.set_source_updated(db, sid, got.stamp)
             except FetchError as exc:
                 report.failed[sid] = str(exc)
-                if sid == "CBBTCUSD" and (wanted is None or "CBBTCUSD" in wanted):
-                    plan.append(
-                        (
-                            CoinGeckoProvider(Client("CoinGecko", 2.0, settings.http_timeout), settings.coingecko_url),
-                            "BTC_PRICE",
-                        )
-                    )
+                if exc.unreachable:
+                    down[provider.name] = str(exc)
+                if sid == "CBBTCUSD":
+                    price_fallback()
         for provider in {id(p): p for p, _ in plan}.values():
             report.requests[provider.name] = report.requests.get(provider.name, 0) + provider.client.requests
     return report

@@ -89,6 +89,14 @@ def test_gives_up_after_retries_and_times_out(srv, settings):
     assert "no answer within 0.2 s" in report.failed["WRESBAL"]
 
 
+def test_unreachable_provider_is_asked_once(settings):
+    p = FredProvider(GOOD_KEY, Client("FRED", 0.0, 0.2, retries=1, backoff=0.01), "http://127.0.0.1:9/fred")
+    report = run(settings, [p], ["WRESBAL", "WALCL", "SOFR"])
+    assert "cannot connect" in report.failed["WRESBAL"]
+    assert report.failed["WALCL"].startswith("skipped: FRED could not be reached")
+    assert p.client.requests == 2  # one attempt and one retry, for the first series only
+
+
 def test_malformed_body(srv, settings):
     srv.state.faults["/fred/series"] = ["malformed"]
     report = run(settings, [fred(srv)], ["WRESBAL"])

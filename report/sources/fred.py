@@ -86,7 +86,7 @@ class FredProvider:
                     return Fetched(series, _vintage_rows(fred.get_series_all_releases(series)), True, updated)
                 data = fred.get_series(series, observation_start=since.isoformat() if since else None)
         except FetchError as exc:
-            raise FetchError(f"{exc} ({series})") from exc
+            raise FetchError(f"{exc} ({series})", exc.unreachable) from exc
         rows: list[Row] = []
         for ts, v in data.items():
             d = ts.date()

@@ -27,6 +27,10 @@ def redact(text: str) -> str:
 class FetchError(DataError):
     """A provider could not deliver; the message names the provider and never holds a key."""
 
+    def __init__(self, message: str, unreachable: bool = False) -> None:
+        super().__init__(message)
+        self.unreachable = unreachable  # no answer at all: asking for its other series is pointless
+
 
 @dataclass
 class Client:
@@ -52,6 +56,7 @@ class Client:
         """GET ``url``; retries 429, 5xx, timeouts and connection errors; a 4xx other than 429 is raised at once."""
         request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, **(headers or {})})
         last_error = ""
+        unreachable = True
         for attempt in range(self.retries + 1):
             self._pace()
             self.requests += 1
@@ -61,7 +66,7 @@ class Client:
             except urllib.error.HTTPError as exc:
                 if exc.code != 429 and exc.code < 500:
                     raise
-                last_error = f"HTTP {exc.code}"
+                last_error, unreachable = f"HTTP {exc.code}", False
                 retry_after = exc.headers.get("Retry-After") if exc.headers else None
                 delay = float(retry_after) if retry_after and retry_after.isdigit() else self.backoff * 2**attempt
             except TimeoutError:
@@ -70,7 +75,7 @@ class Client:
                 last_error, delay = f"cannot connect ({exc.reason})", self.backoff * 2**attempt
             if attempt < self.retries:
                 self.sleep(min(delay, 60.0))
-        raise FetchError(f"{self.provider}: {redact(last_error)} after {self.retries + 1} attempts")
+        raise FetchError(f"{self.provider}: {redact(last_error)} after {self.retries + 1} attempts", unreachable)
 
     def get_json(self, url: str, headers: dict[str, str] | None = None) -> Any:
         """GET and parse JSON; HTTP errors and malformed bodies become FetchError."""
