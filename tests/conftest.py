@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,7 +17,8 @@ from report.figures import Context
 from report.i18n import Catalogue
 from report.render.templating import catalogue as load_cat
 
-REAL_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
+# ../shared/data/real beside the checkout (as in CI), or wherever BRIEF_REAL_DATA points
+REAL_DATA = Path(os.environ.get("BRIEF_REAL_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data" / "real")
 
 
 @pytest.fixture(scope="session")
