@@ -236,3 +236,13 @@ def test_client_redacts_and_paces():
     assert slept == [0.5]
     with pytest.raises(FetchError):
         Client("t", timeout=0.2, retries=0).open("http://127.0.0.1:9/")  # nothing listens on the discard port
+
+
+def test_glassnode_sends_the_key_in_a_header(srv, settings):
+    from report.sources.glassnode import GlassnodeProvider
+
+    srv.state.json_routes["/v1/metrics/supply/loss_sum"] = [{"t": unix("2025-12-07"), "v": 6.5e6}]
+    p = GlassnodeProvider("gn-secret", fast("Glassnode"), srv.url)
+    report = run(settings, [p], ["BTC_SUPPLY_IN_LOSS"])
+    assert report.fetched == {"BTC_SUPPLY_IN_LOSS": 1}
+    assert "gn-secret" not in srv.state.log[-1] and "a=BTC" in srv.state.log[-1]

@@ -133,7 +133,7 @@ def parse(path: Path, series_hint: str | None = None) -> Parsed:
             if sid is None:
                 raise _fail(path, hline, "cannot tell which series this Blockchain.com file holds; use --series")
             return _two_column(path, rows, _known(sid, path, hline), "blockchain.com", value_col=2)
-        if lower[0] in DATE_COLUMNS and len(names) > 2 and all(ALFRED_COLUMN.match(h) for h in names[1:]):
+        if lower[0] in DATE_COLUMNS and len(names) >= 2 and all(ALFRED_COLUMN.match(h) for h in names[1:]):
             return _alfred(path, rows, names, hline)
         if lower[0] in DATE_COLUMNS and len(names) == 2:
             sid = names[1] if names[1] in SERIES else _series_from_name(path, series_hint)
