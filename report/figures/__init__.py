@@ -7,32 +7,9 @@ from report.figures.fomc import fomc
 from report.figures.liquidity import balance_sheet, m2, reserves, rmp_scenarios, sofr_corridor
 from report.figures.macro import inflation, labour
 from report.figures.model import Context, Data, Figure, Source
+from report.series import SERIES
 
-INPUT_SERIES = (
-    "WRESBAL",
-    "WALCL",
-    "TREAST",
-    "GDP",
-    "M2SL",
-    "SOFR",
-    "IORB",
-    "DFEDTARU",
-    "DFEDTARL",
-    "PAYEMS",
-    "UNRATE",
-    "JTSJOL",
-    "JTSQUR",
-    "PCEPILFE",
-    "CPIAUCSL",
-    "CBBTCUSD",
-    "BTC_PRICE",
-    "BTC_HASHRATE",
-    "BTC_DIFFICULTY",
-    "BTC_ISSUANCE",
-    "BTC_FEES",
-    "BTC_SUPPLY",
-    "BTC_SUPPLY_IN_LOSS",
-)
+INPUT_SERIES = tuple(SERIES)  # every catalogued series (report/series.py)
 
 __all__ = ["INPUT_SERIES", "Context", "Data", "Figure", "Source", "compute_all"]
 

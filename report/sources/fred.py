@@ -10,28 +10,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from report.series import FRED
+from report.series import SERIES as CATALOGUE
 from report.sources.base import Fetched
 from report.sources.http import Client, FetchError, redact
 from report.store import Row
 
-SERIES = (
-    "WRESBAL",
-    "WALCL",
-    "TREAST",
-    "M2SL",
-    "GDP",
-    "SOFR",
-    "IORB",
-    "DFEDTARU",
-    "DFEDTARL",
-    "PAYEMS",
-    "UNRATE",
-    "JTSJOL",
-    "JTSQUR",
-    "PCEPILFE",
-    "CPIAUCSL",
-    "CBBTCUSD",
-)
+SERIES = tuple(sid for sid, info in CATALOGUE.items() if info.source == FRED)
 REVISED = ("PAYEMS", "M2SL", "GDP", "JTSJOL", "PCEPILFE", "CPIAUCSL", "UNRATE")
 ROOT_URL = "https://api.stlouisfed.org/fred"
 
