@@ -406,6 +406,18 @@ def render_all(
     return render_some(chart_ids(settings), data, figures, settings, fmt)
 
 
+def render_tasks(
+    tasks: Sequence[tuple[str, str]],
+    data: Mapping[str, pd.Series],
+    figures: Sequence[Figure],
+    settings: ChartSettings,
+) -> list[Chart]:
+    """Charts given as (chart id, "svg" or "png") pairs."""
+    catalogue = load_catalogue(settings.style_dir)
+    by_key = {f.key: f for f in figures}
+    return [render_one(cid, data, by_key, settings, catalogue, fmt) for cid, fmt in tasks]
+
+
 class ChartJob:
     """Charts drawn in forked worker processes while the caller does other work (imports WeasyPrint, say).
 
@@ -419,26 +431,31 @@ class ChartJob:
         figures: Sequence[Figure],
         settings: ChartSettings,
         workers: int = 2,
-        fmt: str = "svg",
+        png_ids: Sequence[str] = (),
     ) -> None:
         import multiprocessing as mp
         from concurrent.futures import Future, ProcessPoolExecutor
 
-        self._args = (data, figures, settings, fmt)
-        self._ids = chart_ids(settings)
+        self._args = (data, figures, settings)
+        ids = chart_ids(settings)
+        self._tasks = [(cid, "svg") for cid in ids] + [(cid, "png") for cid in png_ids if cid in ids]
         self._futures: list[Future[list[Chart]]] = []
         self._pool: ProcessPoolExecutor | None = None
         if workers > 1 and "fork" in mp.get_all_start_methods():
             self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork"))
-            groups = [self._ids[i::workers] for i in range(workers)]
-            self._futures = [self._pool.submit(render_some, g, data, figures, settings, fmt) for g in groups if g]
+            groups = [self._tasks[i::workers] for i in range(workers)]
+            self._futures = [self._pool.submit(render_tasks, g, data, figures, settings) for g in groups if g]
 
-    def result(self) -> list[Chart]:
-        """All charts in catalogue order (worker errors are raised here)."""
+    def result(self) -> tuple[list[Chart], list[Chart]]:
+        """The SVG charts in catalogue order, and the PNG ones asked for (worker errors are raised here)."""
         if self._pool is None:
-            return render_some(self._ids, *self._args)
-        try:
-            drawn = {c.id: c for f in self._futures for c in f.result()}
-        finally:
-            self._pool.shutdown()
-        return [drawn[cid] for cid in self._ids]
+            drawn = render_tasks(self._tasks, *self._args)
+        else:
+            try:
+                drawn = [c for f in self._futures for c in f.result()]
+            finally:
+                self._pool.shutdown()
+        by_task = {(c.id, "png" if c.mime == "image/png" else "svg"): c for c in drawn}
+        svgs = [by_task[t] for t in self._tasks if t[1] == "svg"]
+        pngs = [by_task[t] for t in self._tasks if t[1] == "png"]
+        return svgs, pngs

@@ -17,7 +17,9 @@ from typing import Any
 from report.errors import ConfigError
 
 LANGUAGES = ("zh-Hant", "en")
-FORMATS = ("pdf", "html")
+FORMATS = ("pdf", "html", "email")
+DEFAULT_FORMATS = ("pdf", "html")
+SECURITY = ("starttls", "ssl", "plain")
 APP_NAME = "liquidity-brief"
 
 
@@ -52,7 +54,7 @@ class Settings(Assumptions):
     data_dir: Path = field(default_factory=default_data_dir)
     out_dir: Path = Path("output")
     langs: tuple[str, ...] = LANGUAGES
-    formats: tuple[str, ...] = FORMATS
+    formats: tuple[str, ...] = DEFAULT_FORMATS
     fomc_calendar: Path | None = None
     templates_dir: Path | None = None
     cjk_font: str = "Noto Sans CJK TC"
@@ -64,6 +66,21 @@ class Settings(Assumptions):
     bgeometrics_url: str = "https://bitcoin-data.com"
     glassnode_url: str = "https://api.glassnode.com"
     http_timeout: float = 20.0
+    email_from: str = "Liquidity Brief <brief@localhost>"
+    email_reply_to: str | None = None
+    public_url: str | None = None  # where editions are published: "view in browser" and the text part's link
+    unsubscribe_url: str | None = None
+    unsubscribe_mailto: str | None = None
+    attach_pdf: bool = False
+    send_to: str | None = None  # default recipients for `brief run`: an address or a file of addresses
+    smtp_host: str = "localhost"
+    smtp_port: int | None = None  # default: 587 for starttls, 465 for ssl, 25 for plain
+    smtp_security: str = "starttls"
+    smtp_user: str | None = None
+    smtp_password: str | None = field(default=None, repr=False)
+    smtp_cafile: Path | None = None  # a CA bundle to trust (e.g. a private relay's certificate)
+    smtp_timeout: float = 30.0
+    send_pace: float = 0.2  # seconds between messages
     verbose: bool = False
 
     def replace(self, **changes: Any) -> Settings:
@@ -145,6 +162,21 @@ _SOURCES: dict[str, tuple[str, str | None, Callable[[Any], Any]]] = {
     "bgeometrics_url": ("bgeometrics.url", "BRIEF_BGEOMETRICS_URL", str),
     "glassnode_url": ("glassnode.url", "BRIEF_GLASSNODE_URL", str),
     "http_timeout": ("http.timeout", "BRIEF_HTTP_TIMEOUT", float),
+    "email_from": ("email.from", "BRIEF_EMAIL_FROM", str),
+    "email_reply_to": ("email.reply_to", "BRIEF_EMAIL_REPLY_TO", str),
+    "public_url": ("email.public_url", "BRIEF_PUBLIC_URL", str),
+    "unsubscribe_url": ("email.unsubscribe_url", "BRIEF_UNSUBSCRIBE_URL", str),
+    "unsubscribe_mailto": ("email.unsubscribe_mailto", "BRIEF_UNSUBSCRIBE_MAILTO", str),
+    "attach_pdf": ("email.attach_pdf", "BRIEF_ATTACH_PDF", lambda v: str(v).lower() in {"1", "true", "yes"}),
+    "send_to": ("email.to", "BRIEF_SEND_TO", str),
+    "smtp_host": ("smtp.host", "BRIEF_SMTP_HOST", str),
+    "smtp_port": ("smtp.port", "BRIEF_SMTP_PORT", int),
+    "smtp_security": ("smtp.security", "BRIEF_SMTP_SECURITY", lambda v: parse_list(v, SECURITY, "SMTP security")[0]),
+    "smtp_user": ("smtp.user", "BRIEF_SMTP_USER", str),
+    "smtp_password": ("smtp.password", "BRIEF_SMTP_PASSWORD", str),
+    "smtp_cafile": ("smtp.cafile", "BRIEF_SMTP_CAFILE", _path),
+    "smtp_timeout": ("smtp.timeout", "BRIEF_SMTP_TIMEOUT", float),
+    "send_pace": ("smtp.pace", "BRIEF_SEND_PACE", float),
 }
 
 
@@ -221,6 +253,16 @@ def validate(s: Settings) -> None:
         raise ConfigError("rmp.monthly_usd needs one or more positive amounts in US dollars")
     if not 1 <= s.rmp_months <= 60:
         raise ConfigError(f"rmp.months {s.rmp_months} is outside 1-60")
+    for name in ("email_from", "email_reply_to", "unsubscribe_url", "unsubscribe_mailto", "public_url"):
+        value = getattr(s, name)
+        if value is not None and ("\r" in value or "\n" in value):
+            raise ConfigError(f"{name} must be one line")
+    if "@" not in s.email_from:
+        raise ConfigError(f"email.from {s.email_from!r} is not an e-mail address")
+    if s.smtp_port is not None and not 1 <= s.smtp_port <= 65535:
+        raise ConfigError(f"smtp.port {s.smtp_port} is not a port")
+    if not 0 <= s.send_pace <= 60:
+        raise ConfigError(f"smtp.pace {s.send_pace} s is outside 0-60")
     if not 0.1 <= s.http_timeout <= 300:
         raise ConfigError(f"http.timeout {s.http_timeout} s is outside 0.1-300")
     if not 5 <= s.sofr_lookback_days <= 750:

@@ -204,7 +204,9 @@ def _build(
         settings.power_usd_per_kwh,
         settings.cjk_font,
     )
-    job = ChartJob(data, figs, chart_settings)
+    from report.render.email import EMAIL_CHARTS
+
+    job = ChartJob(data, figs, chart_settings, png_ids=EMAIL_CHARTS if "email" in settings.formats else ())
     # while the chart workers draw, load the renderers
     from report.render.context import EditionMeta
     from report.render.context import build as build_context
@@ -212,7 +214,7 @@ def _build(
 
     cat = catalogue(settings.templates_dir)
     env = environment(settings.templates_dir)
-    charts = job.result()
+    charts, pngs = job.result()
     meta = EditionMeta(
         as_of=day,
         demo=demo,
@@ -240,6 +242,16 @@ def _build(
             progress("Laying out the PDF")
             warnings += pdf_worker.write(render(env, context, "pdf", settings.cjk_font), tmp / f"{stem}.pdf", tmp)
             files.append(target / f"{stem}.pdf")
+        if "email" in settings.formats:
+            progress("Writing the e-mail")
+            pdf_path = tmp / f"{stem}.pdf"
+            pdf = (pdf_path.name, pdf_path.read_bytes()) if settings.attach_pdf and pdf_path.exists() else None
+            msg = _email(settings, env, context, cat, figs, pngs, name, f"{stem}.html", pdf)
+            from report.render.email import preview_html
+
+            (tmp / "email.eml").write_bytes(msg.as_bytes())
+            (tmp / "email.html").write_text(preview_html(msg), encoding="utf-8")
+            files += [target / "email.eml", target / "email.html"]
         doc = figures_document(figs, day, demo)
         (tmp / "figures.json").write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         files.append(target / "figures.json")
@@ -258,6 +270,79 @@ def import_data(settings: Settings, paths: Sequence[Path], series: str | None = 
 
     with Store(settings.store_path) as store:
         return import_files(store, paths, series)
+
+
+def mail_settings(settings: Settings) -> Any:
+    """Sender and list settings for the newsletter."""
+    from report.render.email import MailSettings
+
+    return MailSettings(
+        settings.email_from,
+        settings.email_reply_to,
+        settings.public_url,
+        settings.unsubscribe_url,
+        settings.unsubscribe_mailto,
+    )
+
+
+def _email(
+    settings: Settings,
+    env: Any,
+    context: dict[str, Any],
+    cat: Any,
+    figs: Sequence[Figure],
+    pngs: Sequence[Any],
+    edition: str,
+    html_name: str,
+    pdf: tuple[str, bytes] | None,
+) -> Any:
+    """Render the newsletter for one edition (HTML with CSS inlined, text part, PNG charts by cid:)."""
+    from report.render.email import (
+        EMAIL_CHARTS,
+        build_message,
+        check_size,
+        cid_for,
+        domain_of,
+        inline_css,
+        plain_text,
+        subject,
+        view_url,
+    )
+
+    mail = mail_settings(settings)
+    langs = settings.langs
+    url = view_url(mail, edition, html_name) if "html" in settings.formats else None
+    domain = domain_of(mail.sender)
+    cids = {c.id: cid_for(c.id, edition, domain) for c in pngs}
+    fomc = next((f for f in figs if f.key == "days_to_fomc" and f.available), None)
+    from report.i18n import date as fmt_date
+
+    day = dt.date.fromisoformat(context["edition_date"])
+    date_text = {lang: fmt_date(day, lang) for lang in langs}
+    subj = subject(cat, langs, date_text, {lang: fomc.formatted(lang) for lang in langs} if fomc else None)
+    unsubscribe = mail.unsubscribe_url or (f"mailto:{mail.unsubscribe_mailto}" if mail.unsubscribe_mailto else None)
+    preheader = " · ".join(f"{row['label'][langs[0]]} {row['value'][langs[0]]}" for row in context["headline"][:4])
+    html = env.get_template("email.html.j2").render(
+        **context,
+        subject=subj,
+        preheader=preheader,
+        view_url=url,
+        email_charts=EMAIL_CHARTS,
+        cids=cids,
+        t_email={k: cat.both(k) for k in cat.strings if k.startswith("email.")},
+        unsubscribe_link=unsubscribe,
+    )
+    msg = build_message(
+        subject_line=subj,
+        html=inline_css(html),
+        text=plain_text(context, cat, langs, url, unsubscribe),
+        pngs={cids[c.id]: c.data for c in pngs},
+        mail=mail,
+        edition=edition,
+        pdf=pdf,
+    )
+    check_size(msg, with_pdf=pdf is not None)
+    return msg
 
 
 @dataclass
