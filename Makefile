@@ -5,12 +5,15 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 SRC    := report tests benchmarks
 
-.PHONY: setup system-deps brief test lint typecheck bench clean
+.PHONY: setup system-deps test-deps brief test lint typecheck bench clean
 
 setup: system-deps $(STAMP)
 
 system-deps:
 	@bash scripts/system-deps.sh
+
+test-deps:
+	@bash scripts/system-deps.sh --test
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +31,7 @@ brief: setup
 	fi
 
 ## Lint, type-check and run the test suite.
-test: setup lint typecheck
+test: setup test-deps lint typecheck
 	$(BIN)/pytest
 
 lint: $(STAMP)

@@ -149,6 +149,7 @@ def cli(ctx: click.Context, verbose: bool, config: Path | None, data_dir: Path |
     metavar="FILE",
     help="Bilingual editorial notes: YAML, or Markdown with front matter.",
 )
+@click.option("--attach-pdf", is_flag=True, default=None, help="Attach the PDF to the e-mail (with --format email).")
 @demo_option
 @click.pass_obj
 def build(
@@ -158,6 +159,7 @@ def build(
     formats: tuple[str, ...] | None,
     out_dir: Path | None,
     notes: Path | None,
+    attach_pdf: bool | None,
     demo: bool,
 ) -> None:
     """Build an edition: PDF and standalone HTML in both languages, plus figures.json.
@@ -166,7 +168,9 @@ def build(
     """
     from report import pipeline
 
-    settings = state.settings(langs=langs, formats=formats, out_dir=out_dir)
+    settings = state.settings(langs=langs, formats=formats, out_dir=out_dir, attach_pdf=attach_pdf)
+    if settings.attach_pdf and "email" in settings.formats and "pdf" not in settings.formats:
+        raise click.BadParameter("--attach-pdf needs the PDF: add pdf to --format", param_hint="--attach-pdf")
     edition = pipeline.build(settings, demo=demo, as_of=as_of, notes_path=notes, progress=state.progress)
     for warning in edition.warnings:
         click.echo(f"warning: {warning}", err=True)
@@ -230,8 +234,9 @@ def figures(state: State, as_of: dt.date | None, fmt: str, demo: bool) -> None:
 
 @cli.command(epilog="Example:\n\n  brief calendar --year 2026")
 @click.option("--year", type=click.IntRange(1900, 2100), help="Year to list (default: this year).")
+@click.option("--cron", is_flag=True, help="Print crontab lines that run `brief run` weekly and before each meeting.")
 @click.pass_obj
-def calendar(state: State, year: int | None) -> None:
+def calendar(state: State, year: int | None, cron: bool) -> None:
     """List FOMC meetings: * marks a Summary of Economic Projections (dot plot); the next meeting and its blackout.
 
     The calendar is data (report/data/fomc_calendar.csv); point fomc_calendar in brief.toml or
@@ -243,6 +248,10 @@ def calendar(state: State, year: int | None) -> None:
     settings = state.settings()
     meetings = pipeline.calendar(settings)
     today = dt.date.today()
+    if cron:
+        for line in pipeline.cron_lines(meetings, today, Path.cwd(), _brief_command()):
+            click.echo(line)
+        return
     year = year or today.year
     st = status(meetings, today)
     listed = meetings_in(meetings, year)
@@ -322,6 +331,127 @@ def fetch(state: State, series_csv: str | None, since: dt.date | None, vintages:
         raise click.ClickException(f"{len(report.failed)} series could not be fetched (see above)")
 
 
+def _smtp_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed(
+        [
+            click.option("--smtp-host", metavar="HOST", help="SMTP server (or BRIEF_SMTP_HOST; default localhost)."),
+            click.option(
+                "--smtp-port", type=int, metavar="PORT", help="Port (default 587 starttls, 465 ssl, 25 plain)."
+            ),
+            click.option(
+                "--smtp-security",
+                type=click.Choice(["starttls", "ssl", "plain"]),
+                help="STARTTLS (default), implicit TLS, or plain only when asked for.",
+            ),
+        ]
+    ):
+        fn = option(fn)
+    return fn
+
+
+def _print_send(report: Any) -> bool:
+    for r in report.sent:
+        click.echo(f"sent: {r}")
+    for path in report.written:
+        click.echo(str(path))
+    if report.already:
+        click.echo(f"{len(report.already)} already served earlier: skipped", err=True)
+    for r, why in report.refused.items():
+        click.echo(f"error: {r}: refused by the server: {why}", err=True)
+    for why in report.invalid.values():
+        click.echo(f"error: {why}", err=True)
+    if report.aborted:
+        click.echo(f"error: {report.aborted}", err=True)
+    return bool(report.ok)
+
+
+@cli.command(
+    epilog="Examples:\n\n  brief send 2025-12-08 --to readers.txt --dry-run\n\n"
+    "  BRIEF_SMTP_USER=me BRIEF_SMTP_PASSWORD=... brief send output/2025-12-08 --to readers.txt "
+    "--smtp-host smtp.example.org"
+)
+@click.argument("edition")
+@click.option(
+    "--to",
+    "to",
+    required=True,
+    metavar="FILE|ADDRESS",
+    help="A file of addresses (one a line, # comments) or ADDRESS[,ADDRESS...].",
+)
+@click.option("--dry-run", is_flag=True, help="Write the messages into EDITION/outbox instead of sending.")
+@_smtp_options
+@click.pass_obj
+def send(
+    state: State,
+    edition: str,
+    to: str,
+    dry_run: bool,
+    smtp_host: str | None,
+    smtp_port: int | None,
+    smtp_security: str | None,
+) -> None:
+    """Send an edition's e-mail (built with --format email) to a list, each reader exactly once.
+
+    The send ledger in the store records every message the server accepted: a rerun after a crash or a failure
+    sends only to those not yet served. A refused reader is reported and the others go on; exit code 1 if any
+    reader was not served. Credentials come from BRIEF_SMTP_USER / BRIEF_SMTP_PASSWORD or brief.toml.
+    """
+    from report import pipeline
+
+    settings = state.settings(smtp_host=smtp_host, smtp_port=smtp_port, smtp_security=smtp_security)
+    with click.progressbar(length=0, label="Sending", file=sys.stderr, show_pos=True) as bar:
+
+        def start(n: int) -> None:
+            bar.length = n
+
+        report = pipeline.send(settings, edition, to, dry_run, start, lambda r: bar.update(1))
+    if not _print_send(report):
+        raise click.ClickException("not every reader was served (see above); rerun to retry the rest")
+
+
+@cli.command(epilog="Examples:\n\n  brief run --to readers.txt\n\n  brief run --demo --to me@example.org --dry-run")
+@click.option("--to", "to", metavar="FILE|ADDRESS", help="Readers (default: email.to in brief.toml / BRIEF_SEND_TO).")
+@click.option("--dry-run", is_flag=True, help="Write the messages into the edition's outbox instead of sending.")
+@demo_option
+@_smtp_options
+@click.pass_obj
+def run(
+    state: State,
+    to: str | None,
+    dry_run: bool,
+    demo: bool,
+    smtp_host: str | None,
+    smtp_port: int | None,
+    smtp_security: str | None,
+) -> None:
+    """Fetch, build (PDF, HTML, e-mail) and send: one idempotent command for cron.
+
+    Rerunning it rebuilds the edition and sends only to readers not yet served. Exit code 1 if fetching or
+    sending failed for anything (the edition is still built from what the store holds).
+    """
+    from report import pipeline
+
+    settings = state.settings(
+        formats=("pdf", "html", "email"), smtp_host=smtp_host, smtp_port=smtp_port, smtp_security=smtp_security
+    )
+    ok = True
+    if not demo:
+        report = pipeline.fetch(settings, on_series=lambda sid, provider: state.progress(f"{provider}: {sid}"))
+        for sid, why in report.failed.items():
+            click.echo(f"error: {sid}: {why}", err=True)
+        ok = not report.failed
+    edition = pipeline.build(settings, demo=demo, progress=state.progress)
+    click.echo(str(edition.folder))
+    recipients = to or settings.send_to
+    if recipients:
+        sent = pipeline.send(settings, str(edition.folder), recipients, dry_run)
+        ok = _print_send(sent) and ok
+    else:
+        click.echo("No readers configured (--to or email.to): nothing sent.", err=True)
+    if not ok:
+        raise click.ClickException("the run finished with failures (see above)")
+
+
 @cli.group(epilog="Example:\n\n  brief data import WALCL.csv coinmetrics_btc.csv")
 def data() -> None:
     """Manage the real-data store: import downloaded files."""
@@ -358,6 +488,13 @@ def data_import(state: State, files: tuple[Path, ...], series: str | None) -> No
     if failed:
         raise click.ClickException(f"{len(failed)} of {len(files)} files failed; nothing from them was kept")
     click.echo(f"Imported into {settings.store_path}", err=True)
+
+
+def _brief_command() -> str:
+    import shutil
+
+    found = shutil.which("brief")
+    return found or f"{sys.executable} -m report"
 
 
 def main() -> None:

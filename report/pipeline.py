@@ -444,6 +444,80 @@ def fetch(
     return report
 
 
+def edition_folder(settings: Settings, ref: str) -> Path:
+    """An edition given as a folder path or as a name under the output folder (2025-12-08-demo)."""
+    path = Path(ref)
+    if not path.is_dir():
+        path = settings.out_dir / ref
+    if not path.is_dir():
+        raise UsageError(f"no edition {ref!r}: give its folder, or a name under {settings.out_dir}")
+    return path
+
+
+def send(
+    settings: Settings,
+    edition_ref: str,
+    to: str,
+    dry_run: bool = False,
+    on_start: Callable[[int], None] | None = None,
+    on_sent: Callable[[str], None] | None = None,
+) -> Any:
+    """Send an edition's e-mail to each reader once (the ledger in the store remembers who was served)."""
+    from report.deliver import SmtpSettings, read_recipients
+    from report.deliver import send as deliver
+    from report.render.email import load
+    from report.store import Store
+
+    folder = edition_folder(settings, edition_ref)
+    eml = folder / "email.eml"
+    if not eml.is_file():
+        raise UsageError(f"{folder} has no email.eml; build it with --format email")
+    template = load(eml.read_bytes())
+    recipients, invalid = read_recipients(to)
+    smtp = SmtpSettings(
+        settings.smtp_host,
+        settings.smtp_port,
+        settings.smtp_security,
+        settings.smtp_user,
+        settings.smtp_password,
+        settings.smtp_cafile,
+        settings.smtp_timeout,
+        settings.send_pace,
+    )
+    with Store(settings.store_path) as ledger:
+        pending = len(recipients) - len(ledger.sent_to(folder.name) & {r.lower() for r in recipients})
+        if on_start:
+            on_start(pending)
+        report = deliver(
+            template, folder.name, recipients, ledger, smtp, on_sent, dry_run=folder / "outbox" if dry_run else None
+        )
+    report.invalid.update(invalid)
+    return report
+
+
+def cron_lines(meetings: Sequence[Meeting], today: dt.date, workdir: Path, brief: str) -> list[str]:
+    """Crontab lines: `brief run` every Monday at 07:00, and at 07:00 on the Friday before each coming meeting.
+
+    cron has no year field, so each meeting's line checks the year itself.
+    """
+    import shlex
+
+    cmd = f"cd {shlex.quote(str(workdir))} && {brief} run >> brief-run.log 2>&1"
+    lines = [
+        "# Liquidity Brief: the weekly edition, Mondays 07:00",
+        f"0 7 * * 1 {cmd}",
+        "# and on the Friday before each FOMC meeting (the pre-FOMC edition for the desk)",
+    ]
+    for m in meetings:
+        friday = m.start - dt.timedelta(days=(m.start.weekday() - 4) % 7 or 7)
+        if friday >= today:
+            lines.append(
+                f'0 7 {friday.day} {friday.month} * [ "$(date +\\%Y)" = "{friday.year}" ] && {cmd}'
+                f"  # meeting {m.start.isoformat()}"
+            )
+    return lines
+
+
 def calendar(settings: Settings) -> list[Meeting]:
     """The FOMC meetings of the bundled (or configured) calendar."""
     return load_calendar(settings.fomc_calendar)

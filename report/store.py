@@ -45,6 +45,13 @@ CREATE TABLE IF NOT EXISTS observations (
     estimated      INTEGER NOT NULL DEFAULT 0,  -- 1: realtime_start is the typical publication date, not a vintage
     PRIMARY KEY (series_id, date, realtime_start)
 );
+CREATE TABLE IF NOT EXISTS sends (
+    edition    TEXT NOT NULL,
+    recipient  TEXT NOT NULL,  -- lower-case address
+    message_id TEXT NOT NULL,
+    sent_at    TEXT NOT NULL,
+    PRIMARY KEY (edition, recipient)
+);
 CREATE INDEX IF NOT EXISTS obs_by_vintage ON observations(series_id, realtime_start, realtime_end);
 """
 
@@ -192,6 +199,20 @@ class Store:
         """The latest real-time start in the store: no data is newer than this."""
         row = self._db.execute("SELECT MAX(realtime_start) FROM observations").fetchone()
         return None if row is None or row[0] is None else dt.date.fromisoformat(row[0])
+
+    # --- the send ledger ---------------------------------------------------------------------------------------
+    def sent_to(self, edition: str) -> set[str]:
+        """Recipients (lower-case) whose copy of an edition a server has accepted."""
+        rows = self._db.execute("SELECT recipient FROM sends WHERE edition = ?", (edition,))
+        return {r[0] for r in rows}
+
+    def record_send(self, edition: str, recipient: str, message_id: str) -> None:
+        """Record one accepted message at once, so a rerun after a crash skips this reader."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO sends(edition, recipient, message_id, sent_at) VALUES (?, ?, ?, ?)",
+                (edition, recipient.lower(), message_id, dt.datetime.now(dt.UTC).isoformat(timespec="seconds")),
+            )
 
     # --- reading ----------------------------------------------------------------------------------------------
     def observations(self, series_id: str, as_of: dt.date) -> list[tuple[dt.date, float | None]]:

@@ -4,8 +4,13 @@
 #   libharfbuzz-subset0  fast font subsetting in WeasyPrint (without it a page of Chinese takes >10 s)
 #   poppler-utils        pdftotext / pdftoppm, used by the tests to read the PDF as a reader would
 #   libpango-1.0-0, libpangoft2-1.0-0, fontconfig   WeasyPrint's text layout
+# With --test, also what only the tests need:
+#   chromium             renders the e-mail HTML headless at 640 px
 set -euo pipefail
 PACKAGES=(fonts-noto-cjk libharfbuzz-subset0 poppler-utils libpango-1.0-0 libpangoft2-1.0-0 fontconfig)
+if [ "${1:-}" = "--test" ]; then
+  PACKAGES+=(chromium)
+fi
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
   echo "system-deps: not a Debian system; make sure these (or your system's equivalents) are installed:" >&2

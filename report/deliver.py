@@ -1,0 +1,177 @@
+"""Delivering the newsletter over SMTP, each reader exactly once: the send ledger in the store records every
+message a server accepted, so a rerun after a crash or a failure sends only to those not yet served.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import email.utils
+import smtplib
+import ssl
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from pathlib import Path
+
+from report.errors import BriefError, UsageError
+from report.render.email import personalize
+from report.store import Store
+
+
+class DeliveryError(BriefError):
+    """The SMTP server cannot be reached or refuses us (the message never holds the password)."""
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """How to reach the SMTP server."""
+
+    host: str
+    port: int | None
+    security: str  # "starttls", "ssl" or "plain"
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    cafile: Path | None = None
+    timeout: float = 30.0
+    pace: float = 0.2
+
+
+@dataclass
+class SendReport:
+    """What a send did, reader by reader."""
+
+    sent: list[str] = field(default_factory=list)
+    already: list[str] = field(default_factory=list)
+    refused: dict[str, str] = field(default_factory=dict)
+    invalid: dict[str, str] = field(default_factory=dict)
+    aborted: str | None = None
+    written: list[Path] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """Whether every reader was served."""
+        return not (self.refused or self.invalid or self.aborted)
+
+
+def check_address(text: str) -> str:
+    """An addr-spec from "Name <a@b>" or "a@b"; UsageError for anything else (header injection included)."""
+    if "\r" in text or "\n" in text:
+        raise UsageError(f"{text!r} is not an e-mail address (line break)")
+    _name, addr = email.utils.parseaddr(text)
+    local, at, domain = addr.rpartition("@")
+    if not at or not local or "." not in domain or any(c.isspace() for c in addr) or len(addr) > 254:
+        raise UsageError(f"{text.strip()!r} is not an e-mail address")
+    return addr
+
+
+def read_recipients(spec: str) -> tuple[list[str], dict[str, str]]:
+    """Addresses from a file (one a line, # comments) or from ADDRESS[,ADDRESS...]; duplicates dropped."""
+    path = Path(spec)
+    if path.is_file():
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"cannot read the recipient list {path}: {exc}") from exc
+        items = [line.split("#", 1)[0].strip() for line in lines]
+    elif "@" in spec:
+        items = [part.strip() for part in spec.split(",")]
+    else:
+        raise UsageError(f"--to {spec!r} is neither a file nor an e-mail address")
+    good: list[str] = []
+    bad: dict[str, str] = {}
+    seen: set[str] = set()
+    for item in (i for i in items if i):
+        try:
+            addr = check_address(item)
+        except UsageError as exc:
+            bad[item] = str(exc)
+            continue
+        if addr.lower() not in seen:
+            seen.add(addr.lower())
+            good.append(addr)
+    return good, bad
+
+
+def connect(s: SmtpSettings) -> smtplib.SMTP:
+    """An SMTP session: implicit TLS, STARTTLS (certificate checked) or, only when asked for, plain."""
+    context = ssl.create_default_context(cafile=str(s.cafile) if s.cafile else None)
+    try:
+        if s.security == "ssl":
+            smtp: smtplib.SMTP = smtplib.SMTP_SSL(s.host, s.port or 465, timeout=s.timeout, context=context)
+        else:
+            smtp = smtplib.SMTP(s.host, s.port or (587 if s.security == "starttls" else 25), timeout=s.timeout)
+            smtp.ehlo()
+            if s.security == "starttls":
+                smtp.starttls(context=context)
+                smtp.ehlo()
+        if s.user:
+            smtp.login(s.user, s.password or "")
+    except smtplib.SMTPAuthenticationError as exc:
+        raise DeliveryError(f"SMTP server {s.host} refused the login for {s.user} ({exc.smtp_code})") from exc
+    except smtplib.SMTPNotSupportedError as exc:
+        raise DeliveryError(f"SMTP server {s.host} does not offer {s.security.upper()} or AUTH") from exc
+    except ssl.SSLError as exc:
+        raise DeliveryError(f"TLS with {s.host} failed: {exc.reason or exc}") from exc
+    except (smtplib.SMTPException, OSError) as exc:
+        raise DeliveryError(f"cannot reach SMTP server {s.host}:{s.port or ''} ({exc})") from exc
+    return smtp
+
+
+def send(
+    template: EmailMessage,
+    edition: str,
+    recipients: Sequence[str],
+    ledger: Store,
+    smtp_settings: SmtpSettings,
+    on_sent: Callable[[str], None] | None = None,
+    dry_run: Path | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> SendReport:
+    """Send one copy of ``template`` to each recipient not yet in the ledger for ``edition``.
+
+    A refused recipient is reported and the others go on; a lost connection stops the run (rerun to continue).
+    ``dry_run`` writes the messages into that folder instead and records nothing.
+    """
+    report = SendReport()
+    served = ledger.sent_to(edition)
+    pending: list[str] = []
+    for r in recipients:
+        (report.already if r.lower() in served else pending).append(r)
+    if dry_run is not None:
+        dry_run.mkdir(parents=True, exist_ok=True)
+        for n, r in enumerate(pending, 1):
+            path = dry_run / f"{n:04d}-{r.replace('@', '_at_')}.eml"
+            path.write_bytes(personalize(template, r, edition).as_bytes())
+            report.written.append(path)
+        return report
+    if not pending:
+        return report
+    envelope_from = email.utils.parseaddr(str(template["From"]))[1]
+    smtp = connect(smtp_settings)
+    try:
+        for i, r in enumerate(pending):
+            if i and smtp_settings.pace:
+                sleep(smtp_settings.pace)
+            msg = personalize(template, r, edition)
+            try:
+                smtp.send_message(msg, from_addr=envelope_from, to_addrs=[r])
+            except smtplib.SMTPRecipientsRefused as exc:
+                code, why = exc.recipients.get(r, (0, b""))
+                report.refused[r] = f"{code} {why.decode(errors='replace') if isinstance(why, bytes) else why}"
+                continue
+            except (smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as exc:
+                err = exc.smtp_error
+                report.refused[r] = f"{exc.smtp_code} {err.decode(errors='replace') if isinstance(err, bytes) else err}"
+                continue
+            except (smtplib.SMTPServerDisconnected, smtplib.SMTPException, OSError) as exc:
+                report.aborted = f"the connection to {smtp_settings.host} was lost ({exc}); rerun to send the rest"
+                break
+            ledger.record_send(edition, r, str(msg["Message-ID"]))
+            report.sent.append(r)
+            if on_sent:
+                on_sent(r)
+    finally:
+        with contextlib.suppress(smtplib.SMTPException, OSError):
+            smtp.quit()
+    return report

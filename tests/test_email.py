@@ -1,0 +1,256 @@
+"""The newsletter: message structure and limits, sending over a real SMTP server exactly once, injection."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+import subprocess
+
+import pytest
+from click.testing import CliRunner
+from smtpserver import PASSWORD, USER, SmtpServer
+
+from report import pipeline
+from report.cli import cli
+from report.errors import ConfigError, UsageError
+from report.render.email import GMAIL_CLIP_BYTES, MAX_MESSAGE_BYTES, html_part, load, preview_html
+
+READERS = ["ann@example.org", "bo@example.org", "cy@example.org"]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory, demo_data_dir):
+    from conftest import OFFLINE
+
+    from report.config import Settings
+
+    out = tmp_path_factory.mktemp("out")
+    data = tmp_path_factory.mktemp("data")
+    shutil.copy(demo_data_dir / "demo.sqlite", data / "demo.sqlite")
+    s = Settings(
+        data_dir=data,
+        out_dir=out,
+        formats=("pdf", "html", "email"),
+        public_url="https://brief.example.org",
+        unsubscribe_url="https://brief.example.org/unsubscribe",
+        email_reply_to="desk@example.org",
+        email_from="Liquidity Brief <brief@example.org>",
+        **OFFLINE,
+    )
+    edition = pipeline.build(s, demo=True)
+    return s, edition
+
+
+@pytest.fixture
+def msg(built):
+    _, edition = built
+    return load((edition.folder / "email.eml").read_bytes())
+
+
+def settings_for(built, srv, tmp_path):
+    s, _ = built
+    return s.replace(
+        smtp_host="127.0.0.1",
+        smtp_port=srv.port,
+        smtp_security="starttls",
+        smtp_user=USER,
+        smtp_password=PASSWORD,
+        smtp_cafile=srv.cafile,
+        smtp_timeout=5.0,
+        send_pace=0.0,
+        data_dir=tmp_path / "ledger",
+    )
+
+
+def test_message_structure_and_headers(msg, built):
+    assert msg.get_content_type() == "multipart/alternative"
+    text, related = msg.get_payload()
+    assert text.get_content_type() == "text/plain" and related.get_content_type() == "multipart/related"
+    html = html_part(msg).get_content()
+    cids = set(re.findall(r'src="cid:([^"]+)"', html))
+    parts = {p["Content-ID"].strip("<>"): p for p in msg.walk() if p["Content-ID"]}
+    assert len(cids) >= 4 and cids == set(parts)
+    assert all(p.get_content_type() == "image/png" for p in parts.values())
+    assert "data:" not in html and "<svg" not in html and not re.search(r'<img[^>]+src="http', html)
+    assert re.search(r'<table[^>]*role="presentation"', html) and 'class="preheader"' in html and 'style="' in html
+    assert "prefers-color-scheme: dark" in html and "max-width: 640px" in html
+    assert "https://brief.example.org/2025-12-08-demo/liquidity-brief-2025-12-08-demo.html" in html
+    subject = str(msg["Subject"])
+    assert "2025年12月8日" in subject and "8 December 2025" in subject and "1 day to the FOMC" in subject
+    for h in ("From", "Reply-To", "Date", "Message-ID"):
+        assert msg[h], h
+    assert "<https://brief.example.org/unsubscribe>" in str(msg["List-Unsubscribe"])
+    assert str(msg["List-Unsubscribe-Post"]) == "List-Unsubscribe=One-Click"
+
+
+def test_sizes_stay_under_gmail_and_2mb(msg, built):
+    assert len(html_part(msg).get_content().encode()) < GMAIL_CLIP_BYTES
+    assert len((built[1].folder / "email.eml").read_bytes()) < MAX_MESSAGE_BYTES
+
+
+def test_text_part_carries_the_key_figures_and_disclaimer(msg, built):
+    import json
+
+    text = msg.get_body(preferencelist=("plain",)).get_content()
+    doc = json.loads((built[1].folder / "figures.json").read_text(encoding="utf-8"))
+    for f in doc["figures"]:
+        assert f["formatted"]["en"] in text and f["formatted"]["zh-Hant"] in text, f["key"]
+    assert "not investment advice" in text.lower() or "does not constitute investment advice" in text
+    assert "本報告僅供參考" in text and "https://brief.example.org/2025-12-08-demo/" in text
+
+
+def test_attach_pdf(built, tmp_path):
+    s, _ = built
+    ed = pipeline.build(s.replace(out_dir=tmp_path, attach_pdf=True), demo=True)
+    m = load((ed.folder / "email.eml").read_bytes())
+    assert m.get_content_type() == "multipart/mixed"
+    (att,) = list(m.iter_attachments())
+    assert att.get_content_type() == "application/pdf" and att.get_payload(decode=True).startswith(b"%PDF")
+
+
+def test_send_with_starttls_and_auth(built, tmp_path):
+    with SmtpServer(tmp_path) as srv:
+        s = settings_for(built, srv, tmp_path)
+        report = pipeline.send(s, str(built[1].folder), ",".join(READERS))
+        assert report.ok and report.sent == READERS
+        assert [m.rcpt_tos for m in srv.handler.messages] == [[r] for r in READERS]
+        got = srv.handler.messages[0]
+        assert got.tls and got.authenticated and got.mail_from == "brief@example.org"
+        m = load(got.content)
+        assert str(m["To"]) == READERS[0]
+        html = html_part(m).get_content()
+        assert set(re.findall(r'src="cid:([^"]+)"', html)) == {
+            p["Content-ID"].strip("<>") for p in m.walk() if p["Content-ID"]
+        }
+        assert "2.86兆美元" in m.get_body(preferencelist=("plain",)).get_content()
+        assert len({str(x.content).split("Message-ID:")[1][:40] for x in srv.handler.messages}) == 3
+        # a second run sends nothing: every reader is in the ledger
+        again = pipeline.send(s, str(built[1].folder), ",".join(READERS))
+        assert again.sent == [] and again.already == READERS and len(srv.handler.messages) == 3
+
+
+def test_a_refused_reader_does_not_stop_the_others(built, tmp_path):
+    with SmtpServer(tmp_path) as srv:
+        srv.handler.refuse = {"bo@example.org"}
+        s = settings_for(built, srv, tmp_path)
+        r = CliRunner().invoke(
+            cli,
+            ["send", str(built[1].folder), "--to", ",".join(READERS)],
+            env={
+                "BRIEF_DATA_DIR": str(s.data_dir),
+                "BRIEF_SMTP_HOST": "127.0.0.1",
+                "BRIEF_SMTP_PORT": str(srv.port),
+                "BRIEF_SMTP_USER": USER,
+                "BRIEF_SMTP_PASSWORD": PASSWORD,
+                "BRIEF_SMTP_CAFILE": str(srv.cafile),
+                "BRIEF_SEND_PACE": "0",
+            },
+        )
+        assert r.exit_code == 1 and "bo@example.org: refused by the server: 550" in r.output
+        assert PASSWORD not in r.output
+        assert [m.rcpt_tos[0] for m in srv.handler.messages] == ["ann@example.org", "cy@example.org"]
+
+
+def test_killed_half_way_then_rerun_serves_each_reader_once(built, tmp_path):
+    with SmtpServer(tmp_path) as srv:
+        s = settings_for(built, srv, tmp_path)
+
+        def crash_after_first(recipient):
+            raise KeyboardInterrupt  # the process dies right after the first accepted message
+
+        with pytest.raises(KeyboardInterrupt):
+            pipeline.send(s, str(built[1].folder), ",".join(READERS), on_sent=crash_after_first)
+        assert len(srv.handler.messages) == 1
+        report = pipeline.send(s, str(built[1].folder), ",".join(READERS))
+        assert report.already == ["ann@example.org"] and report.sent == READERS[1:]
+        delivered = sorted(m.rcpt_tos[0] for m in srv.handler.messages)
+        assert delivered == sorted(READERS)  # each exactly once
+
+
+def test_starttls_is_required_unless_plain_is_asked_for(built, tmp_path):
+    from report.deliver import DeliveryError
+
+    with SmtpServer(tmp_path, starttls=False) as srv:
+        s = settings_for(built, srv, tmp_path)
+        with pytest.raises(DeliveryError, match="does not offer STARTTLS"):
+            pipeline.send(s, str(built[1].folder), READERS[0])
+        report = pipeline.send(s.replace(smtp_security="plain"), str(built[1].folder), READERS[0])
+        assert report.sent == [READERS[0]]
+
+
+def test_dry_run_writes_messages_and_records_nothing(built, tmp_path):
+    s, edition = built
+    s = s.replace(data_dir=tmp_path / "ledger")
+    report = pipeline.send(s, str(edition.folder), ",".join(READERS), dry_run=True)
+    assert len(report.written) == 3 and all(p.parent == edition.folder / "outbox" for p in report.written)
+    assert str(load(report.written[1].read_bytes())["To"]) == READERS[1]
+    assert pipeline.send(s, str(edition.folder), ",".join(READERS), dry_run=True).already == []
+    shutil.rmtree(edition.folder / "outbox")
+
+
+def test_untrusted_text_cannot_inject_html_or_headers(built, tmp_path):
+    from report.deliver import read_recipients
+
+    good, bad = read_recipients("ann@example.org,evil@example.org\r\nBcc: all@example.org,not-an-address")
+    assert good == ["ann@example.org"] and len(bad) == 2
+    lst = tmp_path / "readers.txt"
+    lst.write_text("# desk\nann@example.org\nann@EXAMPLE.org\nBo <bo@example.org>\n", encoding="utf-8")
+    assert read_recipients(str(lst))[0] == ["ann@example.org", "bo@example.org"]
+    with pytest.raises(ConfigError, match="one line"):
+        built[0].replace(email_from="a@b.org\r\nBcc: x@y.org")
+    notes = tmp_path / "n.yaml"
+    notes.write_text("body: '<img src=x onerror=alert(1)> & <b>bold</b>'\n", encoding="utf-8")
+    ed = pipeline.build(built[0].replace(out_dir=tmp_path / "o", formats=("email",)), demo=True, notes_path=notes)
+    html = html_part(load((ed.folder / "email.eml").read_bytes())).get_content()
+    assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt; &amp; &lt;b&gt;bold&lt;/b&gt;" in html
+    with pytest.raises(UsageError):
+        pipeline.send(built[0], str(tmp_path / "nowhere"), "a@example.org")
+
+
+def test_cron_lines(meetings, tmp_path):
+    lines = pipeline.cron_lines(meetings, dt.date(2026, 11, 23), tmp_path, "/usr/bin/brief")
+    assert lines[1].startswith("0 7 * * 1 cd ") and "/usr/bin/brief run" in lines[1]
+    assert any(line.startswith('0 7 4 12 * [ "$(date +\\%Y)" = "2026" ]') for line in lines)  # Fri before 8 Dec
+    assert not any("2025" in line for line in lines)
+
+
+def test_email_renders_in_chromium_at_640px(msg, tmp_path):
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("chromium is not installed; `make test` installs it (scripts/system-deps.sh --test)")
+    page = preview_html(msg).replace(
+        "</body>",
+        "<script>window.addEventListener('load',()=>{const imgs=[...document.images];"
+        "document.title='imgs='+imgs.length+' loaded='+imgs.filter(i=>i.complete&&i.naturalWidth>0).length+"
+        "' scroll='+document.documentElement.scrollWidth;});</script></body>",
+    )
+    (tmp_path / "mail.html").write_text(page, encoding="utf-8")
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--window-size=640,2000",
+        "--virtual-time-budget=3000",
+    ]
+    dom = subprocess.run(
+        [chromium, *flags, "--dump-dom", f"file://{tmp_path / 'mail.html'}"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    ).stdout
+    m = re.search(r"<title>imgs=(\d+) loaded=(\d+) scroll=(\d+)</title>", dom)
+    assert m, dom[:500]
+    imgs, loaded, scroll = map(int, m.groups())
+    assert imgs >= 4 and loaded == imgs  # every chart came from the message's own parts
+    assert scroll <= 640  # nothing overflows the 640 px viewport
+    shot = tmp_path / "mail.png"
+    subprocess.run(
+        [chromium, *flags, f"--screenshot={shot}", f"file://{tmp_path / 'mail.html'}"], capture_output=True, timeout=120
+    )
+    assert shot.stat().st_size > 10_000
