@@ -98,14 +98,16 @@ def free_port() -> int:
 class SmtpServer:
     """``with SmtpServer(tmp_path) as srv``: srv.port, srv.cafile, srv.handler.messages."""
 
-    def __init__(self, folder: Path, starttls: bool = True) -> None:
+    def __init__(self, folder: Path, starttls: bool = True, implicit_tls: bool = False) -> None:
         self.handler = Handler()
         self.cafile, key = make_certificate(folder)
         self.port = free_port()
         kwargs: dict = {"authenticator": authenticator, "auth_require_tls": starttls}
-        if starttls:
-            ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-            ctx.load_cert_chain(self.cafile, key)
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ctx.load_cert_chain(self.cafile, key)
+        if implicit_tls:
+            kwargs.update(ssl_context=ctx, auth_require_tls=False)
+        elif starttls:
             kwargs.update(tls_context=ctx, require_starttls=True)
         else:
             kwargs["auth_require_tls"] = False

@@ -179,6 +179,35 @@ def test_starttls_is_required_unless_plain_is_asked_for(built, tmp_path):
         assert report.sent == [READERS[0]]
 
 
+def test_implicit_tls(built, tmp_path):
+    with SmtpServer(tmp_path, implicit_tls=True) as srv:
+        s = settings_for(built, srv, tmp_path).replace(smtp_security="ssl")
+        report = pipeline.send(s, str(built[1].folder), READERS[0])
+        assert report.sent == [READERS[0]] and srv.handler.messages[0].authenticated
+
+
+def test_brief_run_is_idempotent(built, tmp_path):
+    with SmtpServer(tmp_path) as srv:
+        s = settings_for(built, srv, tmp_path)
+        shutil.copytree(built[0].data_dir, s.data_dir)
+        env = {
+            "BRIEF_DATA_DIR": str(s.data_dir),
+            "BRIEF_OUT_DIR": str(tmp_path / "out"),
+            "BRIEF_SMTP_HOST": "127.0.0.1",
+            "BRIEF_SMTP_PORT": str(srv.port),
+            "BRIEF_SMTP_USER": USER,
+            "BRIEF_SMTP_PASSWORD": PASSWORD,
+            "BRIEF_SMTP_CAFILE": str(srv.cafile),
+            "BRIEF_SEND_PACE": "0",
+            "BRIEF_SEND_TO": "ann@example.org,bo@example.org",
+        }
+        for _ in range(2):
+            r = CliRunner().invoke(cli, ["run", "--demo"], env=env)
+            assert r.exit_code == 0, r.output
+        assert sorted(m.rcpt_tos[0] for m in srv.handler.messages) == ["ann@example.org", "bo@example.org"]
+        assert (tmp_path / "out" / "2025-12-08-demo" / "email.eml").exists()
+
+
 def test_dry_run_writes_messages_and_records_nothing(built, tmp_path):
     s, edition = built
     s = s.replace(data_dir=tmp_path / "ledger")
