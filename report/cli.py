@@ -150,6 +150,7 @@ def cli(ctx: click.Context, verbose: bool, config: Path | None, data_dir: Path |
     help="Bilingual editorial notes: YAML, or Markdown with front matter.",
 )
 @click.option("--attach-pdf", is_flag=True, default=None, help="Attach the PDF to the e-mail (with --format email).")
+@click.option("--force", is_flag=True, help="Build again although the edition exists: a new revision (DATE.r2).")
 @demo_option
 @click.pass_obj
 def build(
@@ -160,18 +161,20 @@ def build(
     out_dir: Path | None,
     notes: Path | None,
     attach_pdf: bool | None,
+    force: bool,
     demo: bool,
 ) -> None:
-    """Build an edition: PDF and standalone HTML in both languages, plus figures.json.
+    """Build an edition: PDF/A and standalone HTML in both languages, figures.json, a data snapshot and a manifest.
 
-    The edition is written to a temporary folder and moved into OUT/DATE[-demo] only when complete.
+    The edition is written to a temporary folder and moved into OUT/editions/DATE[-demo] only when complete. An
+    existing edition is never overwritten: it is reported as it is, and --force builds a new revision beside it.
     """
     from report import pipeline
 
     settings = state.settings(langs=langs, formats=formats, out_dir=out_dir, attach_pdf=attach_pdf)
     if settings.attach_pdf and "email" in settings.formats and "pdf" not in settings.formats:
         raise click.BadParameter("--attach-pdf needs the PDF: add pdf to --format", param_hint="--attach-pdf")
-    edition = pipeline.build(settings, demo=demo, as_of=as_of, notes_path=notes, progress=state.progress)
+    edition = pipeline.build(settings, demo=demo, as_of=as_of, notes_path=notes, progress=state.progress, force=force)
     for warning in edition.warnings:
         click.echo(f"warning: {warning}", err=True)
     click.echo(

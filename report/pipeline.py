@@ -35,6 +35,17 @@ def _quiet(_: str) -> None:
     pass
 
 
+_ORDER = {".html": 0, ".pdf": 1, ".eml": 2, ".json": 4, ".gz": 5}
+
+
+def _ordered(folder: Path, names: Sequence[str]) -> tuple[Path, ...]:
+    """Edition files, the outputs first, then figures.json, the snapshot and the manifest."""
+    from report.archive import MANIFEST
+
+    paths = [folder / n for n in [*names, MANIFEST]]
+    return tuple(sorted(paths, key=lambda p: (p.name == MANIFEST, _ORDER.get(p.suffix, 3), p.name)))
+
+
 @dataclass(frozen=True)
 class Edition:
     """A built edition: where it is and what it holds."""
@@ -44,6 +55,10 @@ class Edition:
     as_of: dt.date
     demo: bool
     warnings: tuple[str, ...]
+
+    def file(self, suffix: str) -> Path:
+        """The edition's file ending in ``suffix`` (".pdf", ".html", "figures.json")."""
+        return next(p for p in self.files if p.name.endswith(suffix))
 
 
 def open_store(settings: Settings, demo: bool, progress: Progress = _quiet) -> Store:
@@ -129,15 +144,6 @@ def edition_name(as_of: dt.date, demo: bool, langs: Sequence[str]) -> str:
     return name
 
 
-def _prepare_out_dir(out_dir: Path) -> None:
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise RenderError(f"cannot create the output folder {out_dir}: {exc.strerror or exc}") from exc
-    if not os.access(out_dir, os.W_OK | os.X_OK):
-        raise RenderError(f"the output folder {out_dir} is not writable")
-
-
 def _move_into_place(tmp: Path, target: Path) -> None:
     """Swap the finished edition in; an older build of the same edition is replaced only once the new one is whole."""
     old = None
@@ -149,28 +155,61 @@ def _move_into_place(tmp: Path, target: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+def _prepare_out_dir(out_dir: Path) -> None:
+    from report.archive import editions_dir
+
+    try:
+        editions_dir(out_dir).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise RenderError(f"cannot create the output folder {out_dir}: {exc.strerror or exc}") from exc
+    if not os.access(editions_dir(out_dir), os.W_OK | os.X_OK):
+        raise RenderError(f"the output folder {out_dir} is not writable")
+
+
+@dataclass(frozen=True)
+class Rebuild:
+    """What a rebuild from an archived edition takes over from it."""
+
+    snapshot: Path
+    generated: dt.datetime
+    previous: dict[str, Any] | None  # the previous edition's figures.json, as at the original build
+
+
 def build(
     settings: Settings,
     demo: bool,
     as_of: dt.date | None = None,
     notes_path: Path | None = None,
     progress: Progress = _quiet,
+    force: bool = False,
+    parallel: bool = True,
+    rebuild: Rebuild | None = None,
 ) -> Edition:
-    """Build one edition (PDF and/or HTML plus figures.json) into ``settings.out_dir``, atomically."""
+    """Build one edition into ``out_dir/editions/<name>/``, atomically; an existing edition is kept as it is
+    (``force`` builds a new revision beside it). ``parallel=False`` draws charts and the PDF in this process."""
+    from report import archive
     from report.notes import load_notes
     from report.render.pdf import PdfWorker, harfbuzz_subset_available, require_font
 
     notes = load_notes(notes_path) if notes_path is not None else None  # fail before any work
     meetings = load_calendar(settings.fomc_calendar)
+    day = as_of or default_as_of(demo)
+    if day > dt.date.today():
+        raise UsageError(f"--as-of {day} is after today ({dt.date.today()}); an edition can only use published data")
+    base = edition_name(day, demo, settings.langs)
+    existing = archive.latest(settings.out_dir, base)
+    if existing is not None and not force and rebuild is None:
+        files = _ordered(existing.folder, list(existing.manifest().get("files", {})))
+        return Edition(existing.folder, files, day, demo, ("already built; use --force for a new revision",))
     warnings: list[str] = []
     if "pdf" in settings.formats:
         require_font(settings.cjk_font)
         if not harfbuzz_subset_available():
             warnings.append("libharfbuzz-subset0 is not installed: the PDF will take much longer to write")
     _prepare_out_dir(settings.out_dir)
-    pdf_worker = PdfWorker() if "pdf" in settings.formats else None
+    pdf_worker = PdfWorker(fork=parallel) if "pdf" in settings.formats else None
     try:
-        return _build(settings, demo, as_of, notes, meetings, pdf_worker, warnings, progress)
+        return _build(settings, demo, day, notes, meetings, pdf_worker, warnings, progress, parallel, rebuild)
     finally:
         if pdf_worker is not None:
             pdf_worker.close()
@@ -179,20 +218,32 @@ def build(
 def _build(
     settings: Settings,
     demo: bool,
-    as_of: dt.date | None,
+    day: dt.date,
     notes: Notes | None,
     meetings: Sequence[Meeting],
     pdf_worker: PdfWorker | None,
     warnings: list[str],
     progress: Progress,
+    parallel: bool,
+    rebuild: Rebuild | None,
 ) -> Edition:
-    with open_store(settings, demo, progress) as store:
-        day = as_of or default_as_of(demo)
-        check_as_of(day, store)
+    from report import archive
+    from report.figures import INPUT_SERIES
+
+    base = edition_name(day, demo, settings.langs)
+    source = archive.SnapshotStore(rebuild.snapshot) if rebuild else open_store(settings, demo, progress)
+    with source as store:
+        check_as_of(day, store)  # type: ignore[arg-type]
         progress(f"Computing figures as of {day}")
-        figs, data = compute_figures(settings, store, day, meetings)
+        figs, data = compute_figures(settings, store, day, meetings)  # type: ignore[arg-type]
+        if rebuild is None:
+            tmp_snapshot = Path(tempfile.mkstemp(prefix=".snapshot-", dir=archive.editions_dir(settings.out_dir))[1])
+            vintages = archive.write_snapshot(tmp_snapshot, store, INPUT_SERIES, day)  # type: ignore[arg-type]
+        else:
+            tmp_snapshot, vintages = rebuild.snapshot, {}
 
     from report.charts import ChartJob, ChartSettings
+    from report.render.email import EMAIL_CHARTS
     from report.resources import resource_dir
 
     progress("Drawing charts")
@@ -204,9 +255,13 @@ def _build(
         settings.power_usd_per_kwh,
         settings.cjk_font,
     )
-    from report.render.email import EMAIL_CHARTS
-
-    job = ChartJob(data, figs, chart_settings, png_ids=EMAIL_CHARTS if "email" in settings.formats else ())
+    job = ChartJob(
+        data,
+        figs,
+        chart_settings,
+        workers=2 if parallel else 1,
+        png_ids=EMAIL_CHARTS if "email" in settings.formats else (),
+    )
     # while the chart workers draw, load the renderers
     from report.render.context import EditionMeta
     from report.render.context import build as build_context
@@ -214,34 +269,41 @@ def _build(
 
     cat = catalogue(settings.templates_dir)
     env = environment(settings.templates_dir)
+    suffix = base.removeprefix(day.isoformat())
+    prev_ref = None if rebuild else archive.previous(settings.out_dir, day, demo, suffix)
+    prev_doc = rebuild.previous if rebuild else _read_json(prev_ref.folder / "figures.json") if prev_ref else None
     charts, pngs = job.result()
+    generated = rebuild.generated if rebuild else dt.datetime.now(dt.UTC).replace(microsecond=0)
     meta = EditionMeta(
         as_of=day,
         demo=demo,
         langs=settings.langs,
         version=__version__,
-        generated=dt.datetime.now(dt.UTC),
+        generated=generated,
         qt_end=settings.qt_end,
         fomc=status(meetings, day),
         notes=notes,
+        previous=prev_doc,
     )
     context = build_context(figs, charts, meta, cat)
 
-    name = edition_name(day, demo, settings.langs)
-    target = settings.out_dir / name
-    tmp = Path(tempfile.mkdtemp(prefix=f".{name}.tmp-", dir=settings.out_dir))
+    out_root = archive.editions_dir(settings.out_dir)
+    name = archive.next_name(settings.out_dir, base) if rebuild is None else base
+    target = out_root / name
+    tmp = Path(tempfile.mkdtemp(prefix=f".{name}.tmp-", dir=out_root))
     try:
         tmp.chmod(0o755)
-        files: list[Path] = []
-        stem = f"liquidity-brief-{name}"
+        stem = f"liquidity-brief-{base}"
+        doc = figures_document(figs, day, demo)
+        doc_bytes = (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+        (tmp / "figures.json").write_bytes(doc_bytes)
         if "html" in settings.formats:
             progress("Writing the HTML page")
             (tmp / f"{stem}.html").write_text(render(env, context, "html", settings.cjk_font), encoding="utf-8")
-            files.append(target / f"{stem}.html")
         if pdf_worker is not None:
             progress("Laying out the PDF")
-            warnings += pdf_worker.write(render(env, context, "pdf", settings.cjk_font), tmp / f"{stem}.pdf", tmp)
-            files.append(target / f"{stem}.pdf")
+            html = render(env, context, "pdf", settings.cjk_font)
+            warnings += pdf_worker.write(html, tmp / f"{stem}.pdf", tmp, {"figures.json": doc_bytes})
         if "email" in settings.formats:
             progress("Writing the e-mail")
             pdf_path = tmp / f"{stem}.pdf"
@@ -251,16 +313,43 @@ def _build(
 
             (tmp / "email.eml").write_bytes(msg.as_bytes())
             (tmp / "email.html").write_text(preview_html(msg), encoding="utf-8")
-            files += [target / "email.eml", target / "email.html"]
-        doc = figures_document(figs, day, demo)
-        (tmp / "figures.json").write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        files.append(target / "figures.json")
+        if rebuild is None:
+            os.replace(tmp_snapshot, tmp / archive.SNAPSHOT)
+        from report.resources import resource_dir as res
+
+        manifest = archive.write_manifest(
+            tmp,
+            {
+                "edition": name,
+                "as_of": day.isoformat(),
+                "demo": demo,
+                "langs": list(settings.langs),
+                "formats": list(settings.formats),
+                "version": __version__,
+                "built_at": generated.isoformat(),
+                "templates_sha256": archive.tree_hash(res("templates")),
+                "charts_sha256": archive.tree_hash(res("charts")),
+                "vintages": vintages,
+                "previous": prev_ref.name if prev_ref else None,
+            },
+        )
+        if rebuild is not None:
+            return Edition(tmp, _ordered(tmp, list(manifest["files"])), day, demo, tuple(warnings))
         _move_into_place(tmp, target)
     except OSError as exc:
         raise RenderError(f"writing the edition into {settings.out_dir} failed: {exc.strerror or exc}") from exc
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return Edition(target, tuple(files), day, demo, tuple(warnings))
+        if rebuild is None:
+            shutil.rmtree(tmp, ignore_errors=True)
+            Path(tmp_snapshot).unlink(missing_ok=True)
+    return Edition(target, _ordered(target, list(manifest["files"])), day, demo, tuple(warnings))
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
+    try:
+        return dict(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        return None
 
 
 def import_data(settings: Settings, paths: Sequence[Path], series: str | None = None) -> tuple[list[Any], list[Any]]:
@@ -445,13 +534,10 @@ def fetch(
 
 
 def edition_folder(settings: Settings, ref: str) -> Path:
-    """An edition given as a folder path or as a name under the output folder (2025-12-08-demo)."""
-    path = Path(ref)
-    if not path.is_dir():
-        path = settings.out_dir / ref
-    if not path.is_dir():
-        raise UsageError(f"no edition {ref!r}: give its folder, or a name under {settings.out_dir}")
-    return path
+    """An edition given as a folder path, a name (2025-12-08-demo.r2) or a date, under ``out_dir/editions``."""
+    from report.archive import find
+
+    return find(settings.out_dir, ref).folder
 
 
 def send(

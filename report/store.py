@@ -190,6 +190,13 @@ class Store:
         row = self._db.execute("SELECT scale FROM series WHERE id = ?", (series_id,)).fetchone()
         return 1.0 if row is None else float(row[0])
 
+    def vintage_kind(self, series_id: str) -> str:
+        """ "vintages" where ALFRED real-time periods are stored for the series, else "publication lag"."""
+        row = self._db.execute(
+            "SELECT 1 FROM observations WHERE series_id = ? AND estimated = 0 LIMIT 1", (series_id,)
+        ).fetchone()
+        return "vintages" if row else "publication lag"
+
     def first_date(self) -> dt.date | None:
         """The earliest observation date in the store."""
         row = self._db.execute("SELECT MIN(date) FROM observations").fetchone()

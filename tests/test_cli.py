@@ -111,7 +111,7 @@ def test_bad_input_exits_cleanly(run, demo_settings, args, code, message):
     assert message in r.output
     assert "Traceback" not in r.output
     out = demo_settings.out_dir
-    assert not out.exists() or list(out.iterdir()) == []
+    assert not out.exists() or [p for p in out.rglob("*") if p.is_file()] == []
 
 
 def test_unwritable_output_folder(run, tmp_path):
@@ -125,7 +125,7 @@ def test_missing_chinese_font(run, demo_settings):
     r = run("build", "--demo", extra_env={"BRIEF_CJK_FONT": "No Such Font TC"})
     assert r.exit_code == 1
     assert "fonts-noto-cjk" in r.output and "No Such Font TC" in r.output
-    assert not demo_settings.out_dir.exists() or list(demo_settings.out_dir.iterdir()) == []
+    assert not demo_settings.out_dir.exists() or [p for p in demo_settings.out_dir.rglob("*") if p.is_file()] == []
 
 
 def test_bad_config_file(run, tmp_path):

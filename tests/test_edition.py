@@ -15,7 +15,7 @@ from report.render.templating import catalogue
 
 
 def _files(edition):
-    return {p.suffix: p for p in edition.files}
+    return {".pdf": edition.file(".pdf"), ".html": edition.file(".html"), ".json": edition.file("figures.json")}
 
 
 @pytest.fixture(scope="module")
@@ -133,7 +133,9 @@ def test_html_is_standalone_and_marked(html_text):
 def test_edition_folder_holds_only_the_edition(demo_edition):
     names = sorted(p.name for p in demo_edition.folder.iterdir())
     assert names == sorted(p.name for p in demo_edition.files)
+    assert {"manifest.json", "snapshot.json.gz", "figures.json"} <= set(names)
     assert [p.name for p in demo_edition.folder.parent.iterdir()] == [demo_edition.folder.name]
+    assert demo_edition.folder.parent.name == "editions"
 
 
 def test_notes_are_placed_and_escaped(demo_settings, tmp_path):
@@ -145,7 +147,7 @@ def test_notes_are_placed_and_escaped(demo_settings, tmp_path):
     )
     s = demo_settings.replace(formats=("html",))
     ed = pipeline.build(s, demo=True, notes_path=notes)
-    text = ed.files[0].read_text(encoding="utf-8")
+    text = ed.file(".html").read_text(encoding="utf-8")
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; bills." in text and "<script>" not in text
     assert "本週觀點" in text and "關注國庫券。" in text
 
@@ -154,7 +156,7 @@ def test_single_language_edition(demo_settings):
     s = demo_settings.replace(langs=("en",), formats=("pdf",))
     ed = pipeline.build(s, demo=True)
     assert ed.folder.name == "2025-12-08-demo-en"
-    text = pdftotext(ed.files[0])
+    text = pdftotext(ed.file(".pdf"))
     assert "Bank reserves" in text and "銀行準備金" not in text and "流動性週報" not in text
     assert "Demonstration data, not market data" in text
 
@@ -169,8 +171,9 @@ def test_failed_build_leaves_nothing_and_keeps_the_old_edition(demo_settings, mo
 
     monkeypatch.setattr("report.render.pdf.write_pdf", boom)
     with pytest.raises(RenderError):
-        pipeline.build(s, demo=True)
-    assert [p.name for p in s.out_dir.iterdir()] == [first.folder.name]  # no temp folder left
+        pipeline.build(s, demo=True, force=True)
+    editions = s.out_dir / "editions"
+    assert [p.name for p in editions.iterdir()] == [first.folder.name]  # no temp folder, no half revision
     assert {p.name: p.read_bytes() for p in first.folder.iterdir()} == before
 
 
@@ -181,7 +184,7 @@ def test_early_edition_shows_unavailable_figures_with_reasons(demo_settings):
     doc = json.loads((ed.folder / "figures.json").read_text(encoding="utf-8"))
     missing = {f["key"]: f for f in doc["figures"] if f["status"] == "unavailable"}
     assert {"sofr_iorb_spread_bp", "reserves_since_qt_end"} <= set(missing)
-    flat = _flat(pdftotext(ed.files[0]))
+    flat = _flat(pdftotext(ed.file(".pdf")))
     for f in missing.values():
         assert f["value"] is None
         for lang in ("en", "zh-Hant"):

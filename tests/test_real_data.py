@@ -221,7 +221,7 @@ def test_real_edition_builds(real_settings, as_of):
     s = real_settings.replace(formats=("pdf",))
     ed = pipeline.build(s, demo=False, as_of=as_of)
     assert ed.warnings == ()
-    text = " ".join(pdftotext(ed.files[0]).split())
+    text = " ".join(pdftotext(ed.file(".pdf")).split())
     assert "Demonstration data" not in text and "示範資料" not in text
     doc = json.loads((ed.folder / "figures.json").read_text(encoding="utf-8"))
     assert doc["demo"] is False and doc["edition"] == as_of.isoformat()

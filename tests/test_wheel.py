@@ -75,6 +75,6 @@ def test_wheel_install_builds_an_edition(tmp_path, demo_data_dir):
         env=env,
     )
     assert r.returncode == 0, r.stderr
-    pdf = tmp_path / "out" / "2025-12-08-demo" / "liquidity-brief-2025-12-08-demo.pdf"
-    assert pdf.stat().st_size > 100_000
-    assert (tmp_path / "out" / "2025-12-08-demo" / "liquidity-brief-2025-12-08-demo.html").exists()
+    folder = tmp_path / "out" / "editions" / "2025-12-08-demo"
+    assert (folder / "liquidity-brief-2025-12-08-demo.pdf").stat().st_size > 100_000
+    assert (folder / "liquidity-brief-2025-12-08-demo.html").exists()

@@ -89,6 +89,7 @@ class EditionMeta:
     qt_end: dt.date
     fomc: FomcStatus
     notes: Notes | None = None
+    previous: Mapping[str, Any] | None = None  # the previous archived edition's figures.json
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 

@@ -47,15 +47,24 @@ class _Collect(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def write_pdf(html: str, path: Path, base_url: Path) -> list[str]:
-    """Lay out ``html`` and write the PDF; returns WeasyPrint's warnings (missing glyphs, resources...)."""
-    from weasyprint import HTML
+def write_pdf(html: str, path: Path, base_url: Path, attachments: dict[str, bytes] | None = None) -> list[str]:
+    """Lay out ``html`` and write a PDF/A-3b with ``attachments`` embedded; returns WeasyPrint's warnings."""
+    from weasyprint import HTML, Attachment
 
     collect = _Collect()
     logger = logging.getLogger("weasyprint")
     logger.addHandler(collect)
+    files = [
+        Attachment(
+            string=data.decode("utf-8"),
+            name=name,
+            relationship="Data",
+            description="Key figures of this edition (docs/figures.md)",
+        )
+        for name, data in (attachments or {}).items()
+    ]
     try:
-        HTML(string=html, base_url=str(base_url)).write_pdf(str(path))
+        HTML(string=html, base_url=str(base_url)).write_pdf(str(path), pdf_variant="pdf/a-3b", attachments=files)
     except OSError as exc:
         raise RenderError(f"cannot write the PDF {path}: {exc}") from exc
     finally:
@@ -71,9 +80,9 @@ def _serve(conn: Any) -> None:
         msg = conn.recv()
         if msg is None:
             return
-        html, path, base_url = msg
+        html, path, base_url, attachments = msg
         try:
-            conn.send((True, write_pdf(html, Path(path), Path(base_url))))
+            conn.send((True, write_pdf(html, Path(path), Path(base_url), attachments)))
         except BaseException as exc:  # sent back and raised in the parent
             conn.send((False, exc))
     except (EOFError, KeyboardInterrupt):
@@ -89,24 +98,24 @@ class PdfWorker:
     the figures. Where fork is unavailable, ``write`` runs in this process.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, fork: bool = True) -> None:
         import multiprocessing as mp
 
         self._proc: Any = None
         self._conn: Any = None
-        if "fork" in mp.get_all_start_methods():
+        if fork and "fork" in mp.get_all_start_methods():
             ctx = mp.get_context("fork")
             self._conn, child = ctx.Pipe()
             self._proc = ctx.Process(target=_serve, args=(child,), daemon=True)
             self._proc.start()
             child.close()
 
-    def write(self, html: str, path: Path, base_url: Path) -> list[str]:
+    def write(self, html: str, path: Path, base_url: Path, attachments: dict[str, bytes] | None = None) -> list[str]:
         """Write the PDF (in the worker) and return WeasyPrint's warnings."""
         if self._proc is None:
-            return write_pdf(html, path, base_url)
+            return write_pdf(html, path, base_url, attachments)
         try:
-            self._conn.send((html, str(path), str(base_url)))
+            self._conn.send((html, str(path), str(base_url), attachments))
             ok, payload = self._conn.recv()
         except (EOFError, OSError) as exc:
             raise RenderError(f"the PDF worker stopped before writing {path.name}") from exc
