@@ -216,3 +216,96 @@ class SnapshotStore:
             values = [float("nan") if v is None else v * entry["scale"] for _, v in rows]
             out[sid] = pd.Series(values, index=index, name=sid, dtype="float64")
         return out
+
+
+# --- the index and the feeds -------------------------------------------------------------------------------------
+def _first(folder: Path, suffix: str) -> str | None:
+    found = sorted(p.name for p in folder.glob(f"liquidity-brief-*{suffix}"))
+    return found[0] if found else None
+
+
+def write_index(out_dir: Path, env: Any, cat: Any, public_url: str | None) -> list[Path]:
+    """output/index.html (both languages, newest first, grouped by year, the latest edition linked) and, with a
+    public_url, an Atom feed per language. Returns the files written."""
+    from report.i18n import LANGS, date
+
+    editions = list_editions(out_dir)
+    entries: list[dict[str, Any]] = []
+    for r in editions:
+        html, pdf = _first(r.folder, ".html"), _first(r.folder, ".pdf")
+        entries.append(
+            {
+                "ref": r,
+                "year": r.as_of.year,
+                "demo": r.demo,
+                "revision": r.revision,
+                "date": {lang: date(r.as_of, lang) for lang in LANGS},
+                "rev": {lang: cat.t("archive.revision", lang, n=r.revision) for lang in LANGS},
+                "html": f"editions/{r.name}/{html}" if html else None,
+                "pdf": f"editions/{r.name}/{pdf}" if pdf else None,
+            }
+        )
+    years = [(y, [e for e in entries if e["year"] == y]) for y in sorted({e["year"] for e in entries}, reverse=True)]
+    latest = next((e for e in entries if not e["demo"]), entries[0] if entries else None)
+    feeds = {lang: f"feed.{lang}.xml" for lang in LANGS} if public_url else {}
+    t = {k: cat.both(k) for k in cat.strings if k.startswith("archive.")}
+    page = env.get_template("index.html.j2").render(
+        langs=list(LANGS),
+        t=t,
+        years=years,
+        feeds=feeds,
+        latest={"href": latest["html"] or latest["pdf"]} if latest else None,
+        t_latest={lang: cat.t("archive.latest", lang, date=latest["date"][lang]) for lang in LANGS} if latest else {},
+    )
+    written = [out_dir / "index.html"]
+    _atomic_write(out_dir / "index.html", page.encode("utf-8"))
+    if public_url:
+        for lang in LANGS:
+            path = out_dir / f"feed.{lang}.xml"
+            _atomic_write(path, _feed(entries, lang, cat, public_url.rstrip("/")))
+            written.append(path)
+    return written
+
+
+def _feed(entries: Sequence[dict[str, Any]], lang: str, cat: Any, base: str) -> bytes:
+    from feedgen.feed import FeedGenerator
+
+    fg = FeedGenerator()
+    fg.id(f"{base}/feed.{lang}.xml")
+    fg.title(cat.t("archive.title", lang))
+    fg.language(lang)
+    fg.link(href=f"{base}/index.html", rel="alternate")
+    fg.link(href=f"{base}/feed.{lang}.xml", rel="self")
+    fg.author({"name": cat.t("ui.title", lang)})
+    newest = None
+    for e in reversed(entries):  # feedgen puts each new entry first
+        r: EditionRef = e["ref"]
+        built = r.manifest().get("built_at") or f"{r.as_of.isoformat()}T00:00:00+00:00"
+        stamp = dt.datetime.fromisoformat(built)
+        newest = max(newest, stamp) if newest else stamp
+        fe = fg.add_entry()
+        link = f"{base}/{e['html'] or e['pdf']}"
+        fe.id(link)
+        title = cat.t("archive.entry_title", lang, date=e["date"][lang])
+        fe.title(title + (f" ({cat.t('archive.demo', lang)})" if e["demo"] else ""))
+        fe.link(href=link)
+        fe.updated(stamp)
+        fe.published(stamp)
+        fe.summary(_summary(r.folder, lang))
+    fg.updated(newest or dt.datetime.now(dt.UTC))
+    return bytes(fg.atom_str(pretty=True))
+
+
+def _summary(folder: Path, lang: str) -> str:
+    try:
+        doc = json.loads((folder / "figures.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ""
+    keys = ("reserves", "qt_runoff", "m2", "btc_price", "days_to_fomc")
+    return " · ".join(f"{f['label'][lang]} {f['formatted'][lang]}" for f in doc["figures"] if f["key"] in keys)
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)

@@ -455,6 +455,96 @@ def run(
         raise click.ClickException("the run finished with failures (see above)")
 
 
+@cli.group(epilog="Examples:\n\n  brief archive list\n\n  brief archive verify\n\n  brief archive index")
+def archive() -> None:
+    """The archive of editions in OUT/editions: list, show, verify, index."""
+
+
+@archive.command("list", epilog="Example:\n\n  brief archive list")
+@click.pass_obj
+def archive_list(state: State) -> None:
+    """List archived editions, newest first."""
+    from report import archive as arch
+
+    settings = state.settings()
+    editions = arch.list_editions(settings.out_dir)
+    if not editions:
+        click.echo(f"No editions in {arch.editions_dir(settings.out_dir)}.", err=True)
+        return
+    for r in editions:
+        m = r.manifest()
+        flags = ("demo " if r.demo else "") + (f"r{r.revision} " if r.revision > 1 else "")
+        click.echo(
+            f"{r.name:<28} {r.as_of}  {flags:<9} {len(m.get('files', {}))} files  built {m.get('built_at', '?')}"
+        )
+
+
+@archive.command("show", epilog="Example:\n\n  brief archive show 2025-12-08-demo")
+@click.argument("edition")
+@click.pass_obj
+def archive_show(state: State, edition: str) -> None:
+    """Show an edition's manifest and key figures."""
+    from report import archive as arch
+
+    r = arch.find(state.settings().out_dir, edition)
+    m = r.manifest()
+    click.echo(f"{r.name}  ({r.folder})")
+    for key in (
+        "as_of",
+        "demo",
+        "langs",
+        "formats",
+        "version",
+        "built_at",
+        "previous",
+        "templates_sha256",
+        "charts_sha256",
+    ):
+        click.echo(f"  {key}: {m.get(key)}")
+    for name, digest in m.get("files", {}).items():
+        click.echo(f"  {digest[:16]}  {name}")
+    try:
+        doc = json.loads((r.folder / "figures.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    for f in doc["figures"]:
+        click.echo(f"  {f['key']}: {f['formatted']['en']} / {f['formatted']['zh-Hant']} ({f['status']})")
+
+
+@archive.command("verify", epilog="Examples:\n\n  brief archive verify\n\n  brief archive verify 2025-12-08")
+@click.argument("edition", required=False)
+@click.pass_obj
+def archive_verify(state: State, edition: str | None) -> None:
+    """Recompute every file's SHA-256 against the manifest; report changed, missing or extra files (exit 1)."""
+    from report import archive as arch
+
+    settings = state.settings()
+    refs = [arch.find(settings.out_dir, edition)] if edition else arch.list_editions(settings.out_dir)
+    problems = [p for r in refs for p in arch.verify(r.folder)]
+    for problem in problems:
+        click.echo(f"error: {problem}", err=True)
+    if problems:
+        raise click.ClickException(f"{len(problems)} problem(s) in {len(refs)} edition(s)")
+    click.echo(f"{len(refs)} edition(s) verified: every file matches its manifest.")
+
+
+@archive.command("index", epilog="Example:\n\n  BRIEF_PUBLIC_URL=https://brief.example.org brief archive index")
+@click.pass_obj
+def archive_index(state: State) -> None:
+    """Write OUT/index.html (both languages, newest first, by year) and, with public_url, Atom feeds per language."""
+    from report import archive as arch
+    from report.render.templating import catalogue, environment
+
+    settings = state.settings()
+    written = arch.write_index(
+        settings.out_dir, environment(settings.templates_dir), catalogue(settings.templates_dir), settings.public_url
+    )
+    for path in written:
+        click.echo(str(path))
+    if not settings.public_url:
+        click.echo("No public_url (email.public_url / BRIEF_PUBLIC_URL): Atom feeds not written.", err=True)
+
+
 @cli.group(epilog="Example:\n\n  brief data import WALCL.csv coinmetrics_btc.csv")
 def data() -> None:
     """Manage the real-data store: import downloaded files."""

@@ -75,7 +75,7 @@ def test_message_structure_and_headers(msg, built):
     assert "data:" not in html and "<svg" not in html and not re.search(r'<img[^>]+src="http', html)
     assert re.search(r'<table[^>]*role="presentation"', html) and 'class="preheader"' in html and 'style="' in html
     assert "prefers-color-scheme: dark" in html and "max-width: 640px" in html
-    assert "https://brief.example.org/2025-12-08-demo/liquidity-brief-2025-12-08-demo.html" in html
+    assert "https://brief.example.org/editions/2025-12-08-demo/liquidity-brief-2025-12-08-demo.html" in html
     subject = str(msg["Subject"])
     assert "2025年12月8日" in subject and "8 December 2025" in subject and "1 day to the FOMC" in subject
     for h in ("From", "Reply-To", "Date", "Message-ID"):
@@ -97,7 +97,7 @@ def test_text_part_carries_the_key_figures_and_disclaimer(msg, built):
     for f in doc["figures"]:
         assert f["formatted"]["en"] in text and f["formatted"]["zh-Hant"] in text, f["key"]
     assert "not investment advice" in text.lower() or "does not constitute investment advice" in text
-    assert "本報告僅供參考" in text and "https://brief.example.org/2025-12-08-demo/" in text
+    assert "本報告僅供參考" in text and "https://brief.example.org/editions/2025-12-08-demo/" in text
 
 
 def test_attach_pdf(built, tmp_path):

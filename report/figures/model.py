@@ -64,6 +64,7 @@ class Figure:
             "label": dict(self.label),
             "text": dict(self.text),
             "formatted": {lang: self.formatted(lang) for lang in LANGS},
+            "detail": _plain(self.detail),
         }
 
 
@@ -147,3 +148,16 @@ def make(
             date=", ".join(s.date.isoformat() for s in old if s.date),
         )
     return Figure(key, value, unit, observed, tuple(sources), status, label, text, reason, dict(detail or {}))
+
+
+def _plain(value: Any) -> Any:
+    """Detail values as JSON: tuples become lists, dates ISO strings, NaN null."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value

@@ -178,6 +178,67 @@ def narrative(figs: Mapping[str, Figure], meta: EditionMeta, cat: Catalogue) -> 
     return {k: [p for p in v if p and any(p.values())] for k, v in out.items()}
 
 
+def changes(figures: Sequence[Figure], previous: Mapping[str, Any] | None, cat: Catalogue) -> dict[str, Any] | None:
+    """Each key figure against the previous archived edition, and revisions of data both editions show."""
+    from report.i18n import fmt, month
+
+    if previous is None:
+        return None
+    prev = {f["key"]: f for f in previous.get("figures", [])}
+    rows = []
+    revisions: list[dict[str, str]] = []
+    for f in figures:
+        p = prev.get(f.key)
+        if p is None or f.key.startswith("rmp_"):
+            continue
+        delta = None
+        if f.value is not None and p.get("value") is not None and f.unit == p.get("unit"):
+            diff = f.value - p["value"]
+            unit = {"persons": "persons_change", "percent": "percent_change", "rate": "percent_change"}.get(
+                f.unit, f.unit
+            )
+            delta = {lang: fmt(diff, unit, lang) if diff else "—" for lang in LANGS}
+            if f.observed and p.get("observed") == f.observed.isoformat() and abs(diff) > 1e-9 * max(1, abs(f.value)):
+                revisions.append(
+                    cat.both(
+                        "changes.revised_figure",
+                        label=f.label,
+                        date=f.observed.isoformat(),
+                        old=p["formatted"],
+                        new={lang: f.formatted(lang) for lang in LANGS},
+                    )
+                )
+        rows.append(
+            {
+                "label": f.label,
+                "previous": p["formatted"],
+                "now": {lang: f.formatted(lang) for lang in LANGS},
+                "change": delta or {lang: "—" for lang in LANGS},
+            }
+        )
+    now_pay = next((f for f in figures if f.key == "payroll_declines_7m"), None)
+    old_pay = prev.get("payroll_declines_7m", {}).get("detail") or {}
+    if now_pay is not None and old_pay:
+        before = dict(zip(old_pay.get("months", []), old_pay.get("changes", []), strict=False))
+        for m, v in zip(now_pay.detail.get("months", []), now_pay.detail.get("changes", []), strict=False):
+            old = before.get(m)
+            if old is not None and v is not None and abs(v - old) >= 1:
+                day = dt.date.fromisoformat(m)
+                revisions.append(
+                    cat.both(
+                        "changes.revised_payroll",
+                        month=per_lang(month, day),
+                        old={lang: fmt(old, "persons_change", lang) for lang in LANGS},
+                        new={lang: fmt(v, "persons_change", lang) for lang in LANGS},
+                    )
+                )
+    return {
+        "title": cat.both("ui.since_last", date=per_lang(date, dt.date.fromisoformat(previous["edition"]))),
+        "rows": rows,
+        "revisions": revisions or [cat.both("changes.no_revisions")],
+    }
+
+
 def data_uri(chart: Chart) -> str:
     """A chart as a data: URI for a standalone page."""
     return f"data:{chart.mime};base64,{base64.b64encode(chart.data).decode('ascii')}"
@@ -292,6 +353,7 @@ def build(
             if sid in SERIES
         ],
         "notes": meta.notes,
+        "since_last": changes(figures, meta.previous, cat),
         "generated": cat.both(
             "ui.generated",
             when=meta.generated.strftime("%Y-%m-%d %H:%M UTC"),

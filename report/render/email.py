@@ -48,7 +48,7 @@ def view_url(mail: MailSettings, edition: str, html_name: str) -> str | None:
     """The web edition's address when editions are published at ``public_url``."""
     if not mail.public_url:
         return None
-    return f"{mail.public_url.rstrip('/')}/{edition}/{html_name}"
+    return f"{mail.public_url.rstrip('/')}/editions/{edition}/{html_name}"
 
 
 def subject(cat: Catalogue, langs: Sequence[str], date_text: Mapping[str, str], days: Mapping[str, str] | None) -> str:
