@@ -46,7 +46,10 @@ def run_once(brief: str, env: dict[str, str], out: Path, sample: bool) -> tuple[
     """
     start = time.perf_counter()
     proc = subprocess.Popen(
-        [brief, "build", "--demo", "--out", str(out)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        [brief, "build", "--demo", "--force", "--out", str(out)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     peak = 0
     while sample and proc.poll() is None:
@@ -75,8 +78,8 @@ def main() -> None:
         walls = [run_once(brief, env, work / "out", sample=False)[0] for _ in range(args.runs)]
         peaks = [run_once(brief, env, work / "out", sample=True)[1] for _ in range(2)]
         largest = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB, the largest single process
-        edition = work / "out" / "2025-12-08-demo"
-        sizes = {p.suffix.lstrip("."): p.stat().st_size for p in edition.iterdir()}
+        edition = work / "out" / "editions" / "2025-12-08-demo"
+        sizes = {p.suffix.lstrip("."): p.stat().st_size for p in edition.iterdir() if p.name != "manifest.json"}
         result = {
             "runs": args.runs,
             "wall_s_median": round(statistics.median(walls), 2),
@@ -85,7 +88,7 @@ def main() -> None:
             "peak_mib_largest_process": round(largest / 1024, 1),
             "pdf_mb": round(sizes.get("pdf", 0) / 1e6, 2),
             "html_kb": round(sizes.get("html", 0) / 1e3),
-            "json_kb": round(sizes.get("json", 0) / 1e3),
+            "json_kb": round((edition / "figures.json").stat().st_size / 1e3),
             "cores": os.cpu_count(),
         }
     finally:

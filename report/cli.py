@@ -545,6 +545,72 @@ def archive_index(state: State) -> None:
         click.echo("No public_url (email.public_url / BRIEF_PUBLIC_URL): Atom feeds not written.", err=True)
 
 
+@cli.command(
+    epilog="Examples:\n\n  brief backfill --from 2025-01-01 --to 2025-12-31\n\n"
+    "  brief backfill --demo --from 2024-01-01 --to 2025-12-08 --every fomc --jobs 2"
+)
+@click.option("--from", "start", callback=_date, required=True, metavar="DATE", help="First edition date.")
+@click.option("--to", "end", callback=_date, required=True, metavar="DATE", help="Last edition date.")
+@click.option(
+    "--every",
+    type=click.Choice(["friday", "fomc"]),
+    default="friday",
+    show_default=True,
+    help="Every Friday, or the day before each FOMC meeting.",
+)
+@click.option("--jobs", type=click.IntRange(1, 16), default=2, show_default=True, help="Editions built at once.")
+@demo_option
+@click.pass_obj
+def backfill(state: State, start: dt.date, end: dt.date, every: str, jobs: int, demo: bool) -> None:
+    """Build past editions point in time, in parallel; editions already built are skipped, so it can be resumed.
+
+    A failure in one edition is reported and the rest go on; exit code 1 if any failed.
+    """
+    from report import pipeline
+
+    if end < start:
+        raise click.BadParameter("--to is before --from", param_hint="--to")
+    if end > dt.date.today():
+        raise click.BadParameter(f"--to {end} is after today", param_hint="--to")
+    settings = state.settings()
+    dates = pipeline.backfill_dates(start, end, every, pipeline.calendar(settings))
+    if not dates:
+        raise UsageError(f"no {every} edition dates between {start} and {end}")
+    with click.progressbar(
+        length=len(dates), label="Backfilling", file=sys.stderr, show_pos=True, item_show_func=lambda x: x
+    ) as bar:
+        results = pipeline.backfill(
+            settings, demo, dates, jobs, lambda day, error: bar.update(1, f"{day} {'ok' if error is None else ''}")
+        )
+    failed = {d: e for d, e in results.items() if e not in (None, "already built")}
+    built = sum(1 for e in results.values() if e is None)
+    skipped = sum(1 for e in results.values() if e == "already built")
+    for day, error in sorted(failed.items()):
+        click.echo(f"error: {day}: {error}", err=True)
+    click.echo(
+        f"{built} built, {skipped} already built, {len(failed)} failed (in {pipeline.editions_root(settings)})",
+        err=True,
+    )
+    if failed:
+        raise click.ClickException(f"{len(failed)} edition(s) failed")
+
+
+@cli.command(epilog="Example:\n\n  brief rebuild 2025-12-08-demo --check")
+@click.argument("edition")
+@click.option("--check", is_flag=True, default=True, help="Confirm the rebuild matches (the default and only mode).")
+@click.pass_obj
+def rebuild(state: State, edition: str, check: bool) -> None:
+    """Rebuild an archived edition from its own data snapshot and confirm figures and PDF text are identical."""
+    from report import pipeline
+
+    folder, differences = pipeline.rebuild_check(state.settings(), edition)
+    for d in differences:
+        click.echo(f"error: {folder.name}: {d}", err=True)
+    if differences:
+        raise click.ClickException(f"{folder.name} does not rebuild identically")
+    click.echo(f"{folder.name}: rebuilt from its snapshot; figures and PDF text are identical.")
+
+
 @cli.group(epilog="Example:\n\n  brief data import WALCL.csv coinmetrics_btc.csv")
 def data() -> None:
     """Manage the real-data store: import downloaded files."""

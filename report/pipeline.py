@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from report import __version__
 from report.calendar import Meeting, load_calendar, status
 from report.config import Settings
-from report.errors import DataError, RenderError, UsageError
+from report.errors import BriefError, DataError, RenderError, UsageError
 
 if TYPE_CHECKING:
     from report.figures import Figure
@@ -184,6 +184,7 @@ def build(
     force: bool = False,
     parallel: bool = True,
     rebuild: Rebuild | None = None,
+    previous_as_of: dt.date | None = None,
 ) -> Edition:
     """Build one edition into ``out_dir/editions/<name>/``, atomically; an existing edition is kept as it is
     (``force`` builds a new revision beside it). ``parallel=False`` draws charts and the PDF in this process."""
@@ -209,7 +210,9 @@ def build(
     _prepare_out_dir(settings.out_dir)
     pdf_worker = PdfWorker(fork=parallel) if "pdf" in settings.formats else None
     try:
-        return _build(settings, demo, day, notes, meetings, pdf_worker, warnings, progress, parallel, rebuild)
+        return _build(
+            settings, demo, day, notes, meetings, pdf_worker, warnings, progress, parallel, rebuild, previous_as_of
+        )
     finally:
         if pdf_worker is not None:
             pdf_worker.close()
@@ -226,6 +229,7 @@ def _build(
     progress: Progress,
     parallel: bool,
     rebuild: Rebuild | None,
+    previous_as_of: dt.date | None = None,
 ) -> Edition:
     from report import archive
     from report.figures import INPUT_SERIES
@@ -236,6 +240,10 @@ def _build(
         check_as_of(day, store)  # type: ignore[arg-type]
         progress(f"Computing figures as of {day}")
         figs, data = compute_figures(settings, store, day, meetings)  # type: ignore[arg-type]
+        computed_prev = None
+        if previous_as_of is not None and rebuild is None:  # backfill: the previous date, point in time
+            prev_figs, _ = compute_figures(settings, store, previous_as_of, meetings)  # type: ignore[arg-type]
+            computed_prev = json.loads(json.dumps(figures_document(prev_figs, previous_as_of, demo)))
         if rebuild is None:
             tmp_snapshot = Path(tempfile.mkstemp(prefix=".snapshot-", dir=archive.editions_dir(settings.out_dir))[1])
             vintages = archive.write_snapshot(tmp_snapshot, store, INPUT_SERIES, day)  # type: ignore[arg-type]
@@ -270,8 +278,13 @@ def _build(
     cat = catalogue(settings.templates_dir)
     env = environment(settings.templates_dir)
     suffix = base.removeprefix(day.isoformat())
-    prev_ref = None if rebuild else archive.previous(settings.out_dir, day, demo, suffix)
-    prev_doc = rebuild.previous if rebuild else _read_json(prev_ref.folder / "figures.json") if prev_ref else None
+    prev_ref = None if rebuild or computed_prev else archive.previous(settings.out_dir, day, demo, suffix)
+    if rebuild:
+        prev_doc = rebuild.previous
+    elif computed_prev is not None:
+        prev_doc = computed_prev
+    else:
+        prev_doc = _read_json(prev_ref.folder / "figures.json") if prev_ref else None
     charts, pngs = job.result()
     generated = rebuild.generated if rebuild else dt.datetime.now(dt.UTC).replace(microsecond=0)
     meta = EditionMeta(
@@ -315,6 +328,16 @@ def _build(
             (tmp / "email.html").write_text(preview_html(msg), encoding="utf-8")
         if rebuild is None:
             os.replace(tmp_snapshot, tmp / archive.SNAPSHOT)
+            if prev_doc is not None:  # what "since the last edition" compared with, for rebuilds
+                (tmp / "previous.json").write_text(json.dumps(prev_doc, ensure_ascii=False), encoding="utf-8")
+            if notes is not None:
+                (tmp / "notes.json").write_text(
+                    json.dumps(
+                        {"title": dict(notes.title), "paragraphs": {k: list(v) for k, v in notes.paragraphs.items()}},
+                        ensure_ascii=False,
+                    ),
+                    encoding="utf-8",
+                )
         from report.resources import resource_dir as res
 
         manifest = archive.write_manifest(
@@ -350,6 +373,130 @@ def _read_json(path: Path) -> dict[str, Any] | None:
         return dict(json.loads(path.read_text(encoding="utf-8")))
     except (OSError, ValueError):
         return None
+
+
+def editions_root(settings: Settings) -> Path:
+    """Where the editions are archived."""
+    from report.archive import editions_dir
+
+    return editions_dir(settings.out_dir)
+
+
+def backfill_dates(start: dt.date, end: dt.date, every: str, meetings: Sequence[Meeting]) -> list[dt.date]:
+    """Edition dates: every Friday, or the day before each FOMC meeting (the pre-FOMC edition)."""
+    if every == "fomc":
+        return [m.start - dt.timedelta(days=1) for m in meetings if start <= m.start - dt.timedelta(days=1) <= end]
+    first = start + dt.timedelta(days=(4 - start.weekday()) % 7)
+    return [first + dt.timedelta(weeks=k) for k in range((end - first).days // 7 + 1)] if first <= end else []
+
+
+def _backfill_one(settings: Settings, demo: bool, day: dt.date, prev: dt.date | None) -> tuple[dt.date, str | None]:
+    try:
+        build(settings, demo, day, parallel=False, previous_as_of=prev)
+    except BriefError as exc:
+        return day, str(exc)
+    return day, None
+
+
+def backfill(
+    settings: Settings,
+    demo: bool,
+    dates: Sequence[dt.date],
+    jobs: int = 2,
+    on_done: Callable[[dt.date, str | None], None] | None = None,
+) -> dict[dt.date, str | None]:
+    """Build past editions point in time, ``jobs`` at a time; editions already built are skipped (resumable) and a
+    failure is reported while the rest go on. Each edition compares itself with the previous date in ``dates``."""
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    from report.archive import latest
+
+    todo = []
+    results: dict[dt.date, str | None] = {}
+    for i, day in enumerate(sorted(dates)):
+        prev = sorted(dates)[i - 1] if i else None
+        if latest(settings.out_dir, edition_name(day, demo, settings.langs)) is not None:
+            results[day] = "already built"
+            if on_done:
+                on_done(day, "already built")
+            continue
+        todo.append((day, prev))
+    if demo:
+        open_store(settings, demo).close()  # generate the demo store once, before the workers
+    if jobs <= 1 or "fork" not in mp.get_all_start_methods():
+        for day, prev in todo:
+            results[day] = _backfill_one(settings, demo, day, prev)[1]
+            if on_done:
+                on_done(day, results[day])
+        return results
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("fork")) as pool:
+        futures = [pool.submit(_backfill_one, settings, demo, day, prev) for day, prev in todo]
+        for fut in as_completed(futures):
+            day, error = fut.result()
+            results[day] = error
+            if on_done:
+                on_done(day, error)
+    return results
+
+
+def rebuild_check(settings: Settings, ref: str) -> tuple[Path, list[str]]:
+    """Rebuild an archived edition from its own snapshot and compare figures.json and the PDF text."""
+    import subprocess
+
+    from report import archive
+
+    r = archive.find(settings.out_dir, ref)
+    m = r.manifest()
+    if not m or not (r.folder / archive.SNAPSHOT).is_file():
+        raise DataError(f"{r.name} has no manifest or data snapshot: it predates the archive and cannot be rebuilt")
+    notes = _read_json(r.folder / "notes.json")
+    work = Path(tempfile.mkdtemp(prefix="brief-rebuild-"))
+    try:
+        s = settings.replace(
+            langs=tuple(m["langs"]), formats=tuple(f for f in m["formats"] if f != "email"), out_dir=work
+        )
+        notes_path = None
+        if notes is not None:
+            notes_path = work / "notes.yaml"
+            import yaml
+
+            notes_path.write_text(
+                yaml.safe_dump(
+                    {"title": notes["title"], "body": {k: "\n\n".join(v) for k, v in notes["paragraphs"].items()}},
+                    allow_unicode=True,
+                ),
+                encoding="utf-8",
+            )
+        redo = build(
+            s,
+            bool(m["demo"]),
+            dt.date.fromisoformat(m["as_of"]),
+            notes_path=notes_path,
+            rebuild=Rebuild(
+                r.folder / archive.SNAPSHOT,
+                dt.datetime.fromisoformat(m["built_at"]),
+                _read_json(r.folder / "previous.json"),
+            ),
+        )
+        differences = []
+        if _read_json(r.folder / "figures.json") != _read_json(redo.folder / "figures.json"):
+            differences.append("figures.json differs")
+        pdfs = sorted(r.folder.glob("*.pdf")), sorted(redo.folder.glob("*.pdf"))
+        if pdfs[0] and pdfs[1]:
+            if shutil.which("pdftotext") is None:
+                raise RenderError("pdftotext (Debian poppler-utils) is needed to compare the PDF text")
+            texts = [
+                subprocess.run(
+                    ["pdftotext", "-layout", str(p[0]), "-"], capture_output=True, text=True, check=True
+                ).stdout
+                for p in pdfs
+            ]
+            if texts[0] != texts[1]:
+                differences.append("the PDF text differs")
+        return r.folder, differences
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def import_data(settings: Settings, paths: Sequence[Path], series: str | None = None) -> tuple[list[Any], list[Any]]:
