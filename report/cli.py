@@ -444,6 +444,8 @@ def run(
             click.echo(f"error: {sid}: {why}", err=True)
         ok = not report.failed
     edition = pipeline.build(settings, demo=demo, progress=state.progress)
+    if not (edition.folder / "email.eml").is_file():  # built earlier without the e-mail: a revision that has it
+        edition = pipeline.build(settings, demo=demo, progress=state.progress, force=True)
     click.echo(str(edition.folder))
     recipients = to or settings.send_to
     if recipients:

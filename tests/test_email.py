@@ -201,11 +201,13 @@ def test_brief_run_is_idempotent(built, tmp_path):
             "BRIEF_SEND_PACE": "0",
             "BRIEF_SEND_TO": "ann@example.org,bo@example.org",
         }
+        plain = CliRunner().invoke(cli, ["build", "--demo", "--format", "html"], env=env)  # no e-mail in it
+        assert plain.exit_code == 0, plain.output
         for _ in range(2):
             r = CliRunner().invoke(cli, ["run", "--demo"], env=env)
             assert r.exit_code == 0, r.output
         assert sorted(m.rcpt_tos[0] for m in srv.handler.messages) == ["ann@example.org", "bo@example.org"]
-        assert (tmp_path / "out" / "editions" / "2025-12-08-demo" / "email.eml").exists()
+        assert (tmp_path / "out" / "editions" / "2025-12-08-demo.r2" / "email.eml").exists()
 
 
 def test_dry_run_writes_messages_and_records_nothing(built, tmp_path):
