@@ -102,3 +102,25 @@ def pdftotext(path: Path) -> str:
     if shutil.which("pdftotext") is None:
         pytest.skip("pdftotext (poppler-utils) is not installed; run `make test`, which installs it")
     return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def chromium(tmp_path: Path, width: int, height: int, url: str, action: str = "--dump-dom") -> str:
+    """Headless Debian Chromium, with the flags this closed network needs; skips the test without it."""
+    import subprocess
+
+    exe = shutil.which("chromium") or shutil.which("chromium-browser")
+    if exe is None:
+        pytest.skip("chromium is not installed; `make test` installs it (scripts/system-deps.sh --test)")
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'chromium-profile'}",
+        f"--window-size={width},{height}",
+        "--virtual-time-budget=3000",
+    ]
+    return subprocess.run([exe, *flags, action, url], capture_output=True, text=True, timeout=120).stdout

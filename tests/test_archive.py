@@ -12,6 +12,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 from click.testing import CliRunner
+from conftest import chromium
 from pypdf import PdfReader
 
 from report import archive, pipeline
@@ -179,9 +180,6 @@ def test_rebuild_check_confirms_and_catches_a_difference(arch, tmp_path):
 
 @pytest.mark.parametrize("width", [390, 1280])
 def test_index_and_edition_in_chromium(arch, cat, tmp_path, width):
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        pytest.skip("chromium is not installed; `make test` installs it (scripts/system-deps.sh --test)")
     s, _, second = arch
     archive.write_index(s.out_dir, environment(None), cat, None)
     probe = (
@@ -194,26 +192,7 @@ def test_index_and_edition_in_chromium(arch, cat, tmp_path, width):
     for page, min_images in ((s.out_dir / "index.html", 0), (second.file(".html"), 8)):
         copy = page.with_name(f".probe-{width}-{page.name}")
         copy.write_text(page.read_text(encoding="utf-8").replace("<head>", "<head>" + probe, 1), encoding="utf-8")
-        dom = subprocess.run(
-            [
-                chromium,
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                f"--user-data-dir={tmp_path / 'p'}",
-                f"--window-size={width},900",
-                "--virtual-time-budget=3000",
-                "--dump-dom",
-                f"file://{copy}",
-            ],
-            capture_output=True,
-            text=True,
-            timeout=120,
-        ).stdout
+        dom = chromium(tmp_path, width, 900, f"file://{copy}")
         copy.unlink()
         m = re.search(r"errors=(\d+) imgs=(\d+) loaded=(\d+) scroll=(\d+) width=(\d+)", dom)
         assert m, dom[:300]

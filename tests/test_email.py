@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 import shutil
-import subprocess
 
 import pytest
 from click.testing import CliRunner
+from conftest import chromium
 from smtpserver import PASSWORD, USER, SmtpServer
 
 from report import pipeline
@@ -247,9 +247,6 @@ def test_cron_lines(meetings, tmp_path):
 
 
 def test_email_renders_in_chromium_at_640px(msg, tmp_path):
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        pytest.skip("chromium is not installed; `make test` installs it (scripts/system-deps.sh --test)")
     page = preview_html(msg).replace(
         "</body>",
         "<script>window.addEventListener('load',()=>{const imgs=[...document.images];"
@@ -257,31 +254,12 @@ def test_email_renders_in_chromium_at_640px(msg, tmp_path):
         "' scroll='+document.documentElement.scrollWidth;});</script></body>",
     )
     (tmp_path / "mail.html").write_text(page, encoding="utf-8")
-    flags = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={tmp_path / 'profile'}",
-        "--window-size=640,2000",
-        "--virtual-time-budget=3000",
-    ]
-    dom = subprocess.run(
-        [chromium, *flags, "--dump-dom", f"file://{tmp_path / 'mail.html'}"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    ).stdout
+    dom = chromium(tmp_path, 640, 2000, f"file://{tmp_path / 'mail.html'}")
     m = re.search(r"<title>imgs=(\d+) loaded=(\d+) scroll=(\d+)</title>", dom)
     assert m, dom[:500]
     imgs, loaded, scroll = map(int, m.groups())
     assert imgs >= 4 and loaded == imgs  # every chart came from the message's own parts
     assert scroll <= 640  # nothing overflows the 640 px viewport
     shot = tmp_path / "mail.png"
-    subprocess.run(
-        [chromium, *flags, f"--screenshot={shot}", f"file://{tmp_path / 'mail.html'}"], capture_output=True, timeout=120
-    )
+    chromium(tmp_path, 640, 2000, f"file://{tmp_path / 'mail.html'}", action=f"--screenshot={shot}")
     assert shot.stat().st_size > 10_000
