@@ -164,6 +164,22 @@ def _prepare_out_dir(out_dir: Path) -> None:
         raise RenderError(f"cannot create the output folder {out_dir}: {exc.strerror or exc}") from exc
     if not os.access(editions_dir(out_dir), os.W_OK | os.X_OK):
         raise RenderError(f"the output folder {out_dir} is not writable")
+    _sweep(editions_dir(out_dir))
+
+
+STALE_SECONDS = 3600
+
+
+def _sweep(root: Path) -> None:
+    """Remove what a killed build left behind (hidden temp folders and snapshots over an hour old)."""
+    import time
+
+    for p in root.glob(".*"):
+        if (".tmp-" in p.name or p.name.startswith(".snapshot-")) and time.time() - p.stat().st_mtime > STALE_SECONDS:
+            if p.is_dir():
+                shutil.rmtree(p, ignore_errors=True)
+            else:
+                p.unlink(missing_ok=True)
 
 
 @dataclass(frozen=True)

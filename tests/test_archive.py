@@ -95,6 +95,23 @@ def test_interrupted_build_leaves_no_partial_edition(arch, tmp_path, monkeypatch
     assert sorted(p.name for p in (tmp_path / "editions").iterdir()) == ["2025-12-08-demo"]
 
 
+def test_debris_of_a_killed_build_is_swept(arch, tmp_path):
+    import os
+    import time
+
+    s, _ = copy_edition(arch, tmp_path)
+    old = tmp_path / "editions" / ".2025-12-15-demo.tmp-abc"
+    old.mkdir()
+    (old / "half.pdf").write_bytes(b"%PDF-")
+    recent = tmp_path / "editions" / ".2025-12-16-demo.tmp-def"
+    recent.mkdir()
+    hour_ago = time.time() - pipeline.STALE_SECONDS - 5
+    os.utime(old, (hour_ago, hour_ago))
+    pipeline.build(s.replace(formats=("html",)), demo=True, as_of=D(2025, 11, 21), parallel=False)
+    assert not old.exists() and recent.exists()  # a build still running elsewhere keeps its folder
+    assert [r.name for r in archive.list_editions(s.out_dir)] == ["2025-12-08-demo", "2025-11-21-demo"]
+
+
 def test_pdf_is_pdf_a_3b_with_figures_attached(arch):
     _, _, second = arch
     reader = PdfReader(second.file(".pdf"))
