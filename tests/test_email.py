@@ -48,6 +48,20 @@ def msg(built):
     return load((edition.folder / "email.eml").read_bytes())
 
 
+def smtp_env(srv, data_dir, **extra):
+    """The environment that points `brief` at the test SMTP server."""
+    return {
+        "BRIEF_DATA_DIR": str(data_dir),
+        "BRIEF_SMTP_HOST": "127.0.0.1",
+        "BRIEF_SMTP_PORT": str(srv.port),
+        "BRIEF_SMTP_USER": USER,
+        "BRIEF_SMTP_PASSWORD": PASSWORD,
+        "BRIEF_SMTP_CAFILE": str(srv.cafile),
+        "BRIEF_SEND_PACE": "0",
+        **extra,
+    }
+
+
 def settings_for(built, srv, tmp_path):
     s, _ = built
     return s.replace(
@@ -137,15 +151,7 @@ def test_a_refused_reader_does_not_stop_the_others(built, tmp_path):
         r = CliRunner().invoke(
             cli,
             ["send", str(built[1].folder), "--to", ",".join(READERS)],
-            env={
-                "BRIEF_DATA_DIR": str(s.data_dir),
-                "BRIEF_SMTP_HOST": "127.0.0.1",
-                "BRIEF_SMTP_PORT": str(srv.port),
-                "BRIEF_SMTP_USER": USER,
-                "BRIEF_SMTP_PASSWORD": PASSWORD,
-                "BRIEF_SMTP_CAFILE": str(srv.cafile),
-                "BRIEF_SEND_PACE": "0",
-            },
+            env=smtp_env(srv, s.data_dir),
         )
         assert r.exit_code == 1 and "bo@example.org: refused by the server: 550" in r.output
         assert PASSWORD not in r.output
@@ -190,17 +196,9 @@ def test_brief_run_is_idempotent(built, tmp_path):
     with SmtpServer(tmp_path) as srv:
         s = settings_for(built, srv, tmp_path)
         shutil.copytree(built[0].data_dir, s.data_dir)
-        env = {
-            "BRIEF_DATA_DIR": str(s.data_dir),
-            "BRIEF_OUT_DIR": str(tmp_path / "out"),
-            "BRIEF_SMTP_HOST": "127.0.0.1",
-            "BRIEF_SMTP_PORT": str(srv.port),
-            "BRIEF_SMTP_USER": USER,
-            "BRIEF_SMTP_PASSWORD": PASSWORD,
-            "BRIEF_SMTP_CAFILE": str(srv.cafile),
-            "BRIEF_SEND_PACE": "0",
-            "BRIEF_SEND_TO": "ann@example.org,bo@example.org",
-        }
+        env = smtp_env(
+            srv, s.data_dir, BRIEF_OUT_DIR=str(tmp_path / "out"), BRIEF_SEND_TO="ann@example.org,bo@example.org"
+        )
         plain = CliRunner().invoke(cli, ["build", "--demo", "--format", "html"], env=env)  # no e-mail in it
         assert plain.exit_code == 0, plain.output
         for _ in range(2):
