@@ -386,26 +386,6 @@ def chart_ids(settings: ChartSettings) -> list[str]:
     return [cid for cid in load_catalogue(settings.style_dir) if cid in CHARTS]
 
 
-def render_some(
-    ids: Sequence[str],
-    data: Mapping[str, pd.Series],
-    figures: Sequence[Figure],
-    settings: ChartSettings,
-    fmt: str = "svg",
-) -> list[Chart]:
-    """Some charts of the catalogue, in the order given."""
-    catalogue = load_catalogue(settings.style_dir)
-    by_key = {f.key: f for f in figures}
-    return [render_one(cid, data, by_key, settings, catalogue, fmt) for cid in ids]
-
-
-def render_all(
-    data: Mapping[str, pd.Series], figures: Sequence[Figure], settings: ChartSettings, fmt: str = "svg"
-) -> list[Chart]:
-    """Every chart of the catalogue, in catalogue order."""
-    return render_some(chart_ids(settings), data, figures, settings, fmt)
-
-
 def render_tasks(
     tasks: Sequence[tuple[str, str]],
     data: Mapping[str, pd.Series],

@@ -88,11 +88,16 @@ def default_as_of(demo: bool, today: dt.date | None = None) -> dt.date:
     return today or dt.date.today()
 
 
-def check_as_of(as_of: dt.date, store: Store, today: dt.date | None = None) -> None:
-    """Reject an edition date after today, or before the store's data begins."""
+def check_not_future(as_of: dt.date, today: dt.date | None = None) -> None:
+    """Reject an edition date after today: an edition can only use data already published."""
     today = today or dt.date.today()
     if as_of > today:
         raise UsageError(f"--as-of {as_of} is after today ({today}); an edition can only use published data")
+
+
+def check_as_of(as_of: dt.date, store: Store, today: dt.date | None = None) -> None:
+    """Reject an edition date after today, or before the store's data begins."""
+    check_not_future(as_of, today)
     first = store.first_date()
     if first is None:
         raise DataError(f"the data store {store.path} holds no observations")
@@ -211,8 +216,7 @@ def build(
     notes = load_notes(notes_path) if notes_path is not None else None  # fail before any work
     meetings = load_calendar(settings.fomc_calendar)
     day = as_of or default_as_of(demo)
-    if day > dt.date.today():
-        raise UsageError(f"--as-of {day} is after today ({dt.date.today()}); an edition can only use published data")
+    check_not_future(day)  # before anything is written or started
     base = edition_name(day, demo, settings.langs)
     existing = archive.latest(settings.out_dir, base)
     if existing is not None and not force and rebuild is None:
@@ -354,8 +358,6 @@ def _build(
                     ),
                     encoding="utf-8",
                 )
-        from report.resources import resource_dir as res
-
         manifest = archive.write_manifest(
             tmp,
             {
@@ -366,8 +368,8 @@ def _build(
                 "formats": list(settings.formats),
                 "version": __version__,
                 "built_at": generated.isoformat(),
-                "templates_sha256": archive.tree_hash(res("templates")),
-                "charts_sha256": archive.tree_hash(res("charts")),
+                "templates_sha256": archive.tree_hash(resource_dir("templates")),
+                "charts_sha256": archive.tree_hash(resource_dir("charts")),
                 "vintages": vintages,
                 "previous": prev_ref.name if prev_ref else None,
             },
@@ -430,8 +432,9 @@ def backfill(
 
     todo = []
     results: dict[dt.date, str | None] = {}
-    for i, day in enumerate(sorted(dates)):
-        prev = sorted(dates)[i - 1] if i else None
+    ordered = sorted(dates)
+    for i, day in enumerate(ordered):
+        prev = ordered[i - 1] if i else None
         if latest(settings.out_dir, edition_name(day, demo, settings.langs)) is not None:
             results[day] = "already built"
             if on_done:

@@ -16,7 +16,7 @@ from email.parser import BytesParser
 from typing import Any, cast
 
 from report.errors import RenderError, UsageError
-from report.i18n import LANGS, Catalogue
+from report.i18n import Catalogue
 
 EMAIL_CHARTS = ("balance_sheet", "sofr", "payrolls", "btc_cost")
 GMAIL_CLIP_BYTES = 102 * 1024  # Gmail clips an HTML part larger than this
@@ -202,4 +202,4 @@ def personalize(template: EmailMessage, recipient: str, edition: str) -> EmailMe
     return msg
 
 
-__all__ = ["EMAIL_CHARTS", "LANGS", "MailSettings", "build_message", "check_size", "load", "personalize"]
+__all__ = ["EMAIL_CHARTS", "MailSettings", "build_message", "check_size", "load", "personalize"]
