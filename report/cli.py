@@ -312,16 +312,17 @@ def fetch(state: State, series_csv: str | None, since: dt.date | None, vintages:
         if unknown:
             raise click.BadParameter(f"unknown series {', '.join(unknown)}", param_hint="--series")
     settings = state.settings()
-    chosen = pipeline.providers(settings, vintages)
-    total = sum(1 for p in chosen[0] for sid in p.series_ids() if wanted is None or sid in wanted)
     with click.progressbar(
-        length=total, label="Fetching", file=sys.stderr, show_pos=True, item_show_func=lambda x: x
+        length=0, label="Fetching", file=sys.stderr, show_pos=True, item_show_func=lambda x: x
     ) as bar:
+
+        def start(n: int) -> None:
+            bar.length = n
 
         def step(sid: str, provider: str) -> None:
             bar.update(1, f"{provider}: {sid}")
 
-        report = pipeline.fetch(settings, wanted, since, vintages, step, chosen)
+        report = pipeline.fetch(settings, wanted, since, vintages, step, on_start=start)
     for sid, n in report.fetched.items():
         click.echo(f"{sid}: {n} observations")
     for sid in report.unchanged:

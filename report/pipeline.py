@@ -643,6 +643,7 @@ def fetch(
     vintages: bool = False,
     on_series: Callable[[str, str], None] | None = None,
     chosen: tuple[list[Any], dict[str, str]] | None = None,
+    on_start: Callable[[int], None] | None = None,
 ) -> FetchReport:
     """Fill the real-data store from every provider; one that fails leaves the others fetched.
 
@@ -669,6 +670,8 @@ def fetch(
         sid == "CBBTCUSD" for _, sid in plan
     ):
         price_fallback()
+    if on_start:
+        on_start(len(plan))
     down: dict[str, str] = {}
     with Store(settings.store_path) as store:
         for provider, sid in plan:
