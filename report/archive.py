@@ -1,7 +1,9 @@
 """The archive of editions: output/editions/<name>/ with a manifest of SHA-256 hashes and a data snapshot.
 
-An edition is never overwritten: a forced rebuild becomes a new revision (``2025-12-08.r2``). ``verify`` recomputes
-every hash; the snapshot holds the exact observations an edition used, so it can be rebuilt and checked.
+``EditionWriter`` is the one way an edition reaches the archive: it writes into a hidden temporary folder, hashes
+every file into the manifest last, and moves the folder into place in one rename. An edition is never
+overwritten: a forced rebuild becomes a new revision (``2025-12-08.r2``). ``verify`` recomputes every hash; the
+snapshot holds the exact observations an edition used, so it can be rebuilt and checked.
 """
 
 from __future__ import annotations
@@ -10,13 +12,17 @@ import datetime as dt
 import gzip
 import hashlib
 import json
+import os
 import re
+import shutil
+import tempfile
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from report.errors import DataError, UsageError
+from report.errors import ArchiveError, DataError, UsageError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -25,12 +31,39 @@ if TYPE_CHECKING:
 
 MANIFEST = "manifest.json"
 SNAPSHOT = "snapshot.json.gz"
+FIGURES = "figures.json"
+PREVIOUS = "previous.json"
+NOTES = "notes.json"
 NAME = re.compile(r"^(?P<date>\d{4}-\d{2}-\d{2})(?P<demo>-demo)?(?P<langs>(?:-(?:en|zh-Hant))*)(?:\.r(?P<rev>\d+))?$")
+STALE_SECONDS = 3600  # a hidden temp folder older than this was left by a killed build
+_ORDER = {".html": 0, ".pdf": 1, ".eml": 2, ".json": 4, ".gz": 5}  # outputs first, then data, manifest last
 
 
 def editions_dir(out_dir: Path) -> Path:
     """Where editions live."""
     return out_dir / "editions"
+
+
+def read_json(path: Path) -> Any:
+    """A JSON file's content, or None when it is missing or unreadable (archived files are optional extras)."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def json_bytes(doc: Any, *, indent: int | None = 2) -> bytes:
+    """A document as UTF-8 JSON, non-ASCII kept (the form every archived JSON file takes)."""
+    text = json.dumps(doc, ensure_ascii=False, indent=indent)
+    return (text + "\n" if indent else text).encode("utf-8")
+
+
+def edition_name(as_of: dt.date, *, demo: bool, langs: Sequence[str]) -> str:
+    """Folder name of an edition: 2025-12-08, 2025-12-08-demo, 2025-12-08-demo-en."""
+    name = as_of.isoformat() + ("-demo" if demo else "")
+    if tuple(langs) != ("zh-Hant", "en"):
+        name += "-" + "-".join(langs)
+    return name
 
 
 @dataclass(frozen=True)
@@ -50,10 +83,23 @@ class EditionRef:
 
     def manifest(self) -> dict[str, Any]:
         """The edition's manifest (empty when missing or unreadable)."""
-        try:
-            return dict(json.loads((self.folder / MANIFEST).read_text(encoding="utf-8")))
-        except (OSError, ValueError):
-            return {}
+        doc = read_json(self.folder / MANIFEST)
+        return dict(doc) if isinstance(doc, dict) else {}
+
+    def figures(self) -> dict[str, Any] | None:
+        """The edition's figures.json, or None when missing or unreadable."""
+        doc = read_json(self.folder / FIGURES)
+        return dict(doc) if isinstance(doc, dict) else None
+
+    def files(self) -> tuple[Path, ...]:
+        """The edition's files as its manifest lists them, outputs first and the manifest last."""
+        return ordered_files(self.folder, list(self.manifest().get("files", {})))
+
+
+def ordered_files(folder: Path, names: Sequence[str]) -> tuple[Path, ...]:
+    """Edition files, the outputs first, then figures.json, the snapshot and the manifest."""
+    paths = [folder / n for n in [*names, MANIFEST]]
+    return tuple(sorted(paths, key=lambda p: (p.name == MANIFEST, _ORDER.get(p.suffix, 3), p.name)))
 
 
 def parse_name(folder: Path) -> EditionRef | None:
@@ -89,32 +135,16 @@ def find(out_dir: Path, ref: str) -> EditionRef:
     raise UsageError(f"no edition {ref!r} in {editions_dir(out_dir)}; `brief archive list` shows them")
 
 
-def next_name(out_dir: Path, name: str) -> str:
-    """The name for a new build of ``name``: itself if free, else the next revision."""
-    root = editions_dir(out_dir)
-    if not (root / name).exists():
-        return name
-    rev = 2
-    while (root / f"{name}.r{rev}").exists():
-        rev += 1
-    return f"{name}.r{rev}"
-
-
-def latest(out_dir: Path, name: str) -> EditionRef | None:
+def latest(out_dir: Path, variant: str) -> EditionRef | None:
     """The newest revision of an edition variant, if any."""
-    found = [r for r in list_editions(out_dir) if r.variant == name]
+    found = [r for r in list_editions(out_dir) if r.variant == variant]
     return found[0] if found else None
 
 
-def previous(out_dir: Path, as_of: dt.date, demo: bool, variant_suffix: str) -> EditionRef | None:
+def previous(out_dir: Path, as_of: dt.date, *, demo: bool, variant_suffix: str) -> EditionRef | None:
     """The newest archived edition before ``as_of`` of the same kind (demo or not, same languages)."""
     for r in list_editions(out_dir):
-        if (
-            r.as_of < as_of
-            and r.demo == demo
-            and r.variant.endswith(variant_suffix)
-            and (r.folder / "figures.json").is_file()
-        ):
+        if r.as_of < as_of and r.demo == demo and r.variant.endswith(variant_suffix) and (r.folder / FIGURES).is_file():
             return r
     return None
 
@@ -152,10 +182,9 @@ def write_manifest(folder: Path, meta: Mapping[str, Any]) -> dict[str, Any]:
 
 def verify(folder: Path) -> list[str]:
     """Problems with an edition: changed, missing or extra files (empty when intact)."""
-    try:
-        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-        recorded: dict[str, str] = manifest["files"]
-    except (OSError, ValueError, KeyError, TypeError):
+    manifest = read_json(folder / MANIFEST)
+    recorded = manifest.get("files") if isinstance(manifest, dict) else None
+    if not isinstance(recorded, dict):
         return [f"{folder.name}: {MANIFEST} is missing or unreadable"]
     problems = []
     present = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() and p.name != MANIFEST}
@@ -168,43 +197,108 @@ def verify(folder: Path) -> list[str]:
     return problems
 
 
+# --- the writer ------------------------------------------------------------------------------------------------
+class EditionWriter:
+    """The one way an edition reaches the archive: temp folder, manifest last, one rename, never an overwrite."""
+
+    def __init__(self, out_dir: Path) -> None:
+        self.out_dir = out_dir
+        self.root = editions_dir(out_dir)
+
+    def prepare(self) -> None:
+        """Create the archive folder, check it is writable and sweep what killed builds left behind."""
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ArchiveError(f"cannot create the output folder {self.out_dir}: {exc.strerror or exc}") from exc
+        if not os.access(self.root, os.W_OK | os.X_OK):
+            raise ArchiveError(f"the output folder {self.out_dir} is not writable")
+        self.sweep()
+
+    def sweep(self, *, older_than: float = STALE_SECONDS) -> None:
+        """Remove hidden temp folders (and snapshots of older versions) a killed build left behind."""
+        for p in self.root.glob(".*"):
+            if not (".tmp-" in p.name or p.name.startswith(".snapshot-")):
+                continue
+            try:
+                if time.time() - p.stat().st_mtime <= older_than:
+                    continue
+            except FileNotFoundError:
+                continue
+            if p.is_dir():
+                shutil.rmtree(p, ignore_errors=True)
+            else:
+                p.unlink(missing_ok=True)
+
+    def existing(self, variant: str) -> EditionRef | None:
+        """The newest archived revision of ``variant``, if any."""
+        return latest(self.out_dir, variant)
+
+    def next_name(self, variant: str) -> str:
+        """The name for a new build of ``variant``: itself if free, else the next revision."""
+        if not (self.root / variant).exists():
+            return variant
+        rev = 2
+        while (self.root / f"{variant}.r{rev}").exists():
+            rev += 1
+        return f"{variant}.r{rev}"
+
+    def commit(self, name: str, files: Mapping[str, bytes], meta: Mapping[str, Any]) -> EditionRef:
+        """Write ``files`` and the manifest (``meta`` plus every file's hash) as edition ``name``, atomically.
+
+        Refuses to replace an edition that exists by the time the files are written.
+        """
+        target = self.root / name
+        tmp = Path(tempfile.mkdtemp(prefix=f".{name}.tmp-", dir=self.root))
+        try:
+            tmp.chmod(0o755)
+            for file_name, data in files.items():
+                (tmp / file_name).write_bytes(data)
+            write_manifest(tmp, meta)
+            if target.exists():
+                raise ArchiveError(f"edition {name} appeared in {self.root} during the build; it was left as it is")
+            os.rename(tmp, target)
+        except OSError as exc:
+            raise ArchiveError(f"writing the edition into {self.out_dir} failed: {exc.strerror or exc}") from exc
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp, ignore_errors=True)
+        ref = parse_name(target)
+        if ref is None:  # the names come from edition_name and next_name, which parse_name reads
+            raise ArchiveError(f"{name} is not an edition name")
+        return ref
+
+
 # --- data snapshots ----------------------------------------------------------------------------------------------
-def write_snapshot(path: Path, store: Store, series: Iterable[str], as_of: dt.date) -> dict[str, str]:
-    """The exact observations an edition used (stored units, as they stood on ``as_of``); returns the vintage
-    kind per series ("vintage" where ALFRED periods were stored, else "publication lag")."""
+def snapshot(store: Store, series: Iterable[str], as_of: dt.date) -> tuple[bytes, dict[str, str]]:
+    """The exact observations an edition used (stored units, as they stood on ``as_of``), gzipped JSON, and the
+    vintage kind per series ("vintages" where ALFRED periods were stored, else "publication lag")."""
     body: dict[str, Any] = {"as_of": as_of.isoformat(), "series": {}}
     kinds = {}
     for sid in series:
         rows = store.observations(sid, as_of)
         body["series"][sid] = {"scale": store.scale(sid), "rows": [[d.isoformat(), v] for d, v in rows]}
         kinds[sid] = store.vintage_kind(sid)
-    path.write_bytes(gzip.compress(json.dumps(body, separators=(",", ":")).encode(), mtime=0))
-    return kinds
+    return gzip.compress(json.dumps(body, separators=(",", ":")).encode(), mtime=0), kinds
 
 
 class SnapshotStore:
-    """A snapshot read back, answering the questions the build asks of a store."""
+    """A snapshot read back: an ObservationSource answering the questions the build asks of a store."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         try:
             self._body = json.loads(gzip.decompress(path.read_bytes()))
-        except (OSError, ValueError, EOFError) as exc:
+            self.as_of = dt.date.fromisoformat(self._body["as_of"])
+        except (OSError, ValueError, EOFError, KeyError, TypeError) as exc:
             raise DataError(f"cannot read the data snapshot {path}: {exc}") from exc
-        self.as_of = dt.date.fromisoformat(self._body["as_of"])
-
-    def __enter__(self) -> SnapshotStore:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        pass
 
     def first_date(self) -> dt.date | None:
         """The earliest observation in the snapshot."""
         dates = [rows[0][0] for s in self._body["series"].values() if (rows := s["rows"])]
         return dt.date.fromisoformat(min(dates)) if dates else None
 
-    def load(self, series_ids: Sequence[str], as_of: dt.date) -> dict[str, pd.Series]:
+    def load(self, series_ids: Iterable[str], as_of: dt.date) -> dict[str, pd.Series]:
         """The snapshot's series in plain units (a series it lacks is empty)."""
         import pandas as pd
 
@@ -216,96 +310,3 @@ class SnapshotStore:
             values = [float("nan") if v is None else v * entry["scale"] for _, v in rows]
             out[sid] = pd.Series(values, index=index, name=sid, dtype="float64")
         return out
-
-
-# --- the index and the feeds -------------------------------------------------------------------------------------
-def _first(folder: Path, suffix: str) -> str | None:
-    found = sorted(p.name for p in folder.glob(f"liquidity-brief-*{suffix}"))
-    return found[0] if found else None
-
-
-def write_index(out_dir: Path, env: Any, cat: Any, public_url: str | None) -> list[Path]:
-    """output/index.html (both languages, newest first, grouped by year, the latest edition linked) and, with a
-    public_url, an Atom feed per language. Returns the files written."""
-    from report.i18n import LANGS, date
-
-    editions = list_editions(out_dir)
-    entries: list[dict[str, Any]] = []
-    for r in editions:
-        html, pdf = _first(r.folder, ".html"), _first(r.folder, ".pdf")
-        entries.append(
-            {
-                "ref": r,
-                "year": r.as_of.year,
-                "demo": r.demo,
-                "revision": r.revision,
-                "date": {lang: date(r.as_of, lang) for lang in LANGS},
-                "rev": {lang: cat.t("archive.revision", lang, n=r.revision) for lang in LANGS},
-                "html": f"editions/{r.name}/{html}" if html else None,
-                "pdf": f"editions/{r.name}/{pdf}" if pdf else None,
-            }
-        )
-    years = [(y, [e for e in entries if e["year"] == y]) for y in sorted({e["year"] for e in entries}, reverse=True)]
-    latest = next((e for e in entries if not e["demo"]), entries[0] if entries else None)
-    feeds = {lang: f"feed.{lang}.xml" for lang in LANGS} if public_url else {}
-    t = {k: cat.both(k) for k in cat.strings if k.startswith("archive.")}
-    page = env.get_template("index.html.j2").render(
-        langs=list(LANGS),
-        t=t,
-        years=years,
-        feeds=feeds,
-        latest={"href": latest["html"] or latest["pdf"]} if latest else None,
-        t_latest={lang: cat.t("archive.latest", lang, date=latest["date"][lang]) for lang in LANGS} if latest else {},
-    )
-    written = [out_dir / "index.html"]
-    _atomic_write(out_dir / "index.html", page.encode("utf-8"))
-    if public_url:
-        for lang in LANGS:
-            path = out_dir / f"feed.{lang}.xml"
-            _atomic_write(path, _feed(entries, lang, cat, public_url.rstrip("/")))
-            written.append(path)
-    return written
-
-
-def _feed(entries: Sequence[dict[str, Any]], lang: str, cat: Any, base: str) -> bytes:
-    from feedgen.feed import FeedGenerator
-
-    fg = FeedGenerator()
-    fg.id(f"{base}/feed.{lang}.xml")
-    fg.title(cat.t("archive.title", lang))
-    fg.language(lang)
-    fg.link(href=f"{base}/index.html", rel="alternate")
-    fg.link(href=f"{base}/feed.{lang}.xml", rel="self")
-    fg.author({"name": cat.t("ui.title", lang)})
-    newest = None
-    for e in reversed(entries):  # feedgen puts each new entry first
-        r: EditionRef = e["ref"]
-        built = r.manifest().get("built_at") or f"{r.as_of.isoformat()}T00:00:00+00:00"
-        stamp = dt.datetime.fromisoformat(built)
-        newest = max(newest, stamp) if newest else stamp
-        fe = fg.add_entry()
-        link = f"{base}/{e['html'] or e['pdf']}"
-        fe.id(link)
-        title = cat.t("archive.entry_title", lang, date=e["date"][lang])
-        fe.title(title + (f" ({cat.t('archive.demo', lang)})" if e["demo"] else ""))
-        fe.link(href=link)
-        fe.updated(stamp)
-        fe.published(stamp)
-        fe.summary(_summary(r.folder, lang))
-    fg.updated(newest or dt.datetime.now(dt.UTC))
-    return bytes(fg.atom_str(pretty=True))
-
-
-def _summary(folder: Path, lang: str) -> str:
-    try:
-        doc = json.loads((folder / "figures.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return ""
-    keys = ("reserves", "qt_runoff", "m2", "btc_price", "days_to_fomc")
-    return " · ".join(f"{f['label'][lang]} {f['formatted'][lang]}" for f in doc["figures"] if f["key"] in keys)
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)

@@ -26,7 +26,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure as MplFigure
 
 from report.figures import Figure
-from report.figures.bitcoin import SMOOTH_DAYS, price_series
+from report.figures.bitcoin import SMOOTH_DAYS, cost_series, price_series
+from report.figures.macro import INFLATION_TARGET, on_month_grid, payroll_changes, yoy
 from report.i18n import money
 
 RED = "#c0392b"
@@ -247,8 +248,7 @@ def _payrolls(fig: MplFigure, data: Mapping[str, pd.Series], figs: Mapping[str, 
     s = data.get("PAYEMS", pd.Series(dtype=float)).dropna()
     if s.empty:
         return _no_data(ax, c.labels, c.langs)
-    grid = pd.date_range(s.index[0], s.index[-1], freq="MS")
-    chg = (s.reindex(grid).diff() / 1e3).dropna()
+    chg = (payroll_changes(on_month_grid(s)) / 1e3).dropna()
     chg = chg[chg.index >= c.start]
     colors = [RED if v < 0 else BLUE for v in chg]
     ax.bar(chg.index, chg, width=20, color=colors)
@@ -257,36 +257,22 @@ def _payrolls(fig: MplFigure, data: Mapping[str, pd.Series], figs: Mapping[str, 
 
 
 def _inflation(fig: MplFigure, data: Mapping[str, pd.Series], figs: Mapping[str, Figure], c: ChartCtx) -> None:
-    from report.figures.macro import yoy
-
     ax = fig.add_subplot()
     drawn = False
     for sid, key, color in (("PCEPILFE", "core_pce", BLUE), ("CPIAUCSL", "cpi", ORANGE)):
         s = data.get(sid, pd.Series(dtype=float)).dropna()
         if s.empty:
             continue
-        g = yoy(s.reindex(pd.date_range(s.index[0], s.index[-1], freq="MS"))).dropna()
+        g = yoy(on_month_grid(s)).dropna()
         g = g[g.index >= c.start]
         if not g.empty:
             ax.plot(g.index, g, color=color, label=c.label(key))
             drawn = True
     if not drawn:
         return _no_data(ax, c.labels, c.langs)
-    ax.axhline(2.0, color=RED, lw=0.8, ls="--", label=c.label("target"))
+    ax.axhline(INFLATION_TARGET, color=RED, lw=0.8, ls="--", label=c.label("target"))
     ax.set_ylabel(c.axis("left"))
     ax.legend(loc="upper right")
-
-
-def cost_series(data: Mapping[str, pd.Series], efficiency: float, power: float) -> pd.Series:
-    """Production cost per bitcoin over time, with the same smoothing and assumptions as the figure."""
-    hr = data.get("BTC_HASHRATE", pd.Series(dtype=float)).dropna()
-    rev = data.get("BTC_ISSUANCE", pd.Series(dtype=float)) + data.get("BTC_FEES", pd.Series(dtype=float))
-    rev = rev.dropna()
-    if hr.empty or rev.empty:
-        return pd.Series(dtype=float)
-    hr7 = hr.rolling(SMOOTH_DAYS).mean()
-    rev7 = rev.rolling(SMOOTH_DAYS).mean()
-    return (hr7 / 1e12 * efficiency * 24 / 1000 * power / rev7).dropna()
 
 
 def _btc_cost(fig: MplFigure, data: Mapping[str, pd.Series], figs: Mapping[str, Figure], c: ChartCtx) -> None:

@@ -1,7 +1,8 @@
-"""The ``brief`` command line: thin glue over ``pipeline``. The only module that imports click and prints.
+"""The ``brief`` command line: thin glue over ``report.pipeline``. The only module that imports click and prints.
 
-Exit codes, mapped here and nowhere else: 0 ok, 1 a failure the message explains (BriefError), 2 bad arguments
-(click's usage errors and UsageError), 130 interrupted.
+Every BriefError that reaches a command is printed as one line and mapped to its exit code by ``BriefGroup``, the
+single handler, through ``report.errors.exit_status`` (0 ok, 1 a failure the message explains, 2 bad arguments,
+130 interrupted).
 """
 
 from __future__ import annotations
@@ -14,13 +15,16 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from report import __version__
 from report.config import FORMATS, LANGUAGES, Settings, load_settings, parse_list
-from report.errors import BriefError, ConfigError, UsageError
+from report.errors import BriefError, ConfigError, PartialFailure, exit_status
+
+if TYPE_CHECKING:
+    from report.pipeline.backfill import Every
 
 
 @dataclass
@@ -42,23 +46,18 @@ class State:
         click.echo(f"{elapsed}· {message}", err=True)
 
 
-def _fail(exc: BriefError, ctx: click.Context | None) -> NoReturn:
-    if isinstance(exc, UsageError):
-        raise click.UsageError(str(exc), ctx)
-    raise click.ClickException(str(exc))
-
-
 class BriefGroup(click.Group):
-    """Maps the BriefError family to exit codes in one place."""
+    """The single error handler: a BriefError becomes one line on standard error and its exit code."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except BriefError as exc:
-            _fail(exc, ctx)
-        except KeyboardInterrupt:
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(exit_status(exc))
+        except KeyboardInterrupt as exc:
             click.echo("Interrupted.", err=True)
-            ctx.exit(130)
+            ctx.exit(exit_status(exc))
 
 
 def _list_option(allowed: tuple[str, ...], what: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
@@ -169,12 +168,13 @@ def build(
     The edition is written to a temporary folder and moved into OUT/editions/DATE[-demo] only when complete. An
     existing edition is never overwritten: it is reported as it is, and --force builds a new revision beside it.
     """
-    from report import pipeline
+    from report.pipeline.build import BuildStatus
+    from report.pipeline.build import build as build_edition
 
     settings = state.settings(langs=langs, formats=formats, out_dir=out_dir, attach_pdf=attach_pdf)
-    if settings.attach_pdf and "email" in settings.formats and "pdf" not in settings.formats:
-        raise click.BadParameter("--attach-pdf needs the PDF: add pdf to --format", param_hint="--attach-pdf")
-    edition = pipeline.build(settings, demo=demo, as_of=as_of, notes_path=notes, progress=state.progress, force=force)
+    edition = build_edition(settings, demo=demo, as_of=as_of, notes_path=notes, progress=state.progress, force=force)
+    if edition.status is BuildStatus.EXISTING:
+        click.echo("Already built; use --force for a new revision.", err=True)
     for warning in edition.warnings:
         click.echo(f"warning: {warning}", err=True)
     click.echo(
@@ -207,12 +207,13 @@ def _pad(text: str, width: int) -> str:
 @click.pass_obj
 def figures(state: State, as_of: dt.date | None, fmt: str, demo: bool) -> None:
     """Print the key figures with their values, observation dates and sources."""
-    from report import pipeline
+    from report.edition import figures_document
+    from report.pipeline.build import figures as key_figures
 
     settings = state.settings()
-    day, figs = pipeline.figures(settings, demo=demo, as_of=as_of, progress=state.progress)
+    day, figs = key_figures(settings, demo=demo, as_of=as_of, progress=state.progress)
     if fmt == "json":
-        click.echo(json.dumps(pipeline.figures_document(figs, day, demo), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(figures_document(figs, day, demo=demo), ensure_ascii=False, indent=2))
         return
     rows = [("key", "figure", "value", "數值", "observed", "status")]
     for f in figs:
@@ -245,22 +246,16 @@ def calendar(state: State, year: int | None, cron: bool) -> None:
     The calendar is data (report/data/fomc_calendar.csv); point fomc_calendar in brief.toml or
     BRIEF_FOMC_CALENDAR at your own copy to update it.
     """
-    from report import pipeline
-    from report.calendar import meetings_in, status
+    from report.pipeline import calendar as fomc
 
     settings = state.settings()
-    meetings = pipeline.calendar(settings)
     today = dt.date.today()
     if cron:
-        for line in pipeline.cron_lines(meetings, today, Path.cwd(), _brief_command()):
+        for line in fomc.cron_lines(fomc.meetings(settings), today, Path.cwd(), _brief_command()):
             click.echo(line)
         return
     year = year or today.year
-    st = status(meetings, today)
-    listed = meetings_in(meetings, year)
-    if not listed:
-        known = sorted({m.start.year for m in meetings})
-        raise UsageError(f"no meetings known for {year}; the calendar covers {known[0]}-{known[-1]}")
+    listed, st = fomc.year(settings, year, today)
     click.echo(f"FOMC meetings {year}  (* = projections / dot plot)")
     for m in listed:
         days = (
@@ -302,15 +297,10 @@ def fetch(state: State, series_csv: str | None, since: dt.date | None, vintages:
     Incremental and paced to each provider's limits; a provider that fails leaves the rest fetched and is reported
     at the end. Exit code 1 if anything failed.
     """
-    from report import pipeline
-    from report.series import SERIES
+    from report.pipeline.common import check_series_ids
+    from report.pipeline.fetch import fetch as fetch_data
 
-    wanted = None
-    if series_csv:
-        wanted = [s.strip() for s in series_csv.split(",") if s.strip()]
-        unknown = [s for s in wanted if s not in SERIES]
-        if unknown:
-            raise click.BadParameter(f"unknown series {', '.join(unknown)}", param_hint="--series")
+    wanted = check_series_ids(series_csv.split(",")) if series_csv else None
     settings = state.settings()
     with click.progressbar(
         length=0, label="Fetching", file=sys.stderr, show_pos=True, item_show_func=lambda x: x
@@ -322,17 +312,21 @@ def fetch(state: State, series_csv: str | None, since: dt.date | None, vintages:
         def step(sid: str, provider: str) -> None:
             bar.update(1, f"{provider}: {sid}")
 
-        report = pipeline.fetch(settings, wanted, since, vintages, step, on_start=start)
+        report = fetch_data(settings, series=wanted, since=since, vintages=vintages, on_series=step, on_start=start)
     for sid, n in report.fetched.items():
         click.echo(f"{sid}: {n} observations")
     for sid in report.unchanged:
         click.echo(f"{sid}: unchanged")
-    for sid, why in report.failed.items():
-        click.echo(f"error: {sid}: {why}", err=True)
+    _print_fetch_failures(report)
     requests = ", ".join(f"{name} {n}" for name, n in report.requests.items())
     click.echo(f"Requests: {requests}. Store: {settings.store_path}", err=True)
     if report.failed:
-        raise click.ClickException(f"{len(report.failed)} series could not be fetched (see above)")
+        raise PartialFailure(f"{len(report.failed)} series could not be fetched (see above)")
+
+
+def _print_fetch_failures(report: Any) -> None:
+    for sid, why in report.failed.items():
+        click.echo(f"error: {sid}: {why}", err=True)
 
 
 def _smtp_options(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -400,7 +394,7 @@ def send(
     sends only to those not yet served. A refused reader is reported and the others go on; exit code 1 if any
     reader was not served. Credentials come from BRIEF_SMTP_USER / BRIEF_SMTP_PASSWORD or brief.toml.
     """
-    from report import pipeline
+    from report.pipeline.send import send as send_edition
 
     settings = state.settings(smtp_host=smtp_host, smtp_port=smtp_port, smtp_security=smtp_security)
     with click.progressbar(length=0, label="Sending", file=sys.stderr, show_pos=True) as bar:
@@ -408,9 +402,11 @@ def send(
         def start(n: int) -> None:
             bar.length = n
 
-        report = pipeline.send(settings, edition, to, dry_run, start, lambda r: bar.update(1))
+        report = send_edition(
+            settings, edition, to=to, dry_run=dry_run, on_start=start, on_sent=lambda r: bar.update(1)
+        )
     if not _print_send(report):
-        raise click.ClickException("not every reader was served (see above); rerun to retry the rest")
+        raise PartialFailure("not every reader was served (see above); rerun to retry the rest")
 
 
 @cli.command(epilog="Examples:\n\n  brief run --to readers.txt\n\n  brief run --demo --to me@example.org --dry-run")
@@ -433,29 +429,19 @@ def run(
     Rerunning it rebuilds the edition and sends only to readers not yet served. Exit code 1 if fetching or
     sending failed for anything (the edition is still built from what the store holds).
     """
-    from report import pipeline
+    from report.pipeline.send import run as run_once
 
-    settings = state.settings(
-        formats=("pdf", "html", "email"), smtp_host=smtp_host, smtp_port=smtp_port, smtp_security=smtp_security
-    )
-    ok = True
-    if not demo:
-        report = pipeline.fetch(settings, on_series=lambda sid, provider: state.progress(f"{provider}: {sid}"))
-        for sid, why in report.failed.items():
-            click.echo(f"error: {sid}: {why}", err=True)
-        ok = not report.failed
-    edition = pipeline.build(settings, demo=demo, progress=state.progress)
-    if not (edition.folder / "email.eml").is_file():  # built earlier without the e-mail: a revision that has it
-        edition = pipeline.build(settings, demo=demo, progress=state.progress, force=True)
-    click.echo(str(edition.folder))
-    recipients = to or settings.send_to
-    if recipients:
-        sent = pipeline.send(settings, str(edition.folder), recipients, dry_run)
-        ok = _print_send(sent) and ok
-    else:
-        click.echo("No readers configured (--to or email.to): nothing sent.", err=True)
-    if not ok:
-        raise click.ClickException("the run finished with failures (see above)")
+    settings = state.settings(smtp_host=smtp_host, smtp_port=smtp_port, smtp_security=smtp_security)
+    report = run_once(settings, demo=demo, to=to, dry_run=dry_run, progress=state.progress)
+    if report.fetched is not None:
+        _print_fetch_failures(report.fetched)
+    click.echo(str(report.edition.folder))
+    if report.sent is not None:
+        _print_send(report.sent)
+    for note in report.notes:
+        click.echo(note, err=True)
+    if not report.ok:
+        raise PartialFailure("the run finished with failures (see above)")
 
 
 @cli.group(epilog="Examples:\n\n  brief archive list\n\n  brief archive verify\n\n  brief archive index")
@@ -467,12 +453,12 @@ def archive() -> None:
 @click.pass_obj
 def archive_list(state: State) -> None:
     """List archived editions, newest first."""
-    from report import archive as arch
+    from report.pipeline import archive as arch
 
     settings = state.settings()
-    editions = arch.list_editions(settings.out_dir)
+    editions = arch.list_editions(settings)
     if not editions:
-        click.echo(f"No editions in {arch.editions_dir(settings.out_dir)}.", err=True)
+        click.echo(f"No editions in {arch.editions_root(settings)}.", err=True)
         return
     for r in editions:
         m = r.manifest()
@@ -487,10 +473,10 @@ def archive_list(state: State) -> None:
 @click.pass_obj
 def archive_show(state: State, edition: str) -> None:
     """Show an edition's manifest and key figures."""
-    from report import archive as arch
+    from report.pipeline import archive as arch
 
-    r = arch.find(state.settings().out_dir, edition)
-    m = r.manifest()
+    info = arch.show(state.settings(), edition)
+    r, m = info.ref, info.manifest
     click.echo(f"{r.name}  ({r.folder})")
     for key in (
         "as_of",
@@ -506,11 +492,7 @@ def archive_show(state: State, edition: str) -> None:
         click.echo(f"  {key}: {m.get(key)}")
     for name, digest in m.get("files", {}).items():
         click.echo(f"  {digest[:16]}  {name}")
-    try:
-        doc = json.loads((r.folder / "figures.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return
-    for f in doc["figures"]:
+    for f in (info.figures or {}).get("figures", []):
         click.echo(f"  {f['key']}: {f['formatted']['en']} / {f['formatted']['zh-Hant']} ({f['status']})")
 
 
@@ -519,29 +501,24 @@ def archive_show(state: State, edition: str) -> None:
 @click.pass_obj
 def archive_verify(state: State, edition: str | None) -> None:
     """Recompute every file's SHA-256 against the manifest; report changed, missing or extra files (exit 1)."""
-    from report import archive as arch
+    from report.pipeline import archive as arch
 
-    settings = state.settings()
-    refs = [arch.find(settings.out_dir, edition)] if edition else arch.list_editions(settings.out_dir)
-    problems = [p for r in refs for p in arch.verify(r.folder)]
+    checked, problems = arch.verify(state.settings(), edition)
     for problem in problems:
         click.echo(f"error: {problem}", err=True)
     if problems:
-        raise click.ClickException(f"{len(problems)} problem(s) in {len(refs)} edition(s)")
-    click.echo(f"{len(refs)} edition(s) verified: every file matches its manifest.")
+        raise PartialFailure(f"{len(problems)} problem(s) in {checked} edition(s)")
+    click.echo(f"{checked} edition(s) verified: every file matches its manifest.")
 
 
 @archive.command("index", epilog="Example:\n\n  BRIEF_PUBLIC_URL=https://brief.example.org brief archive index")
 @click.pass_obj
 def archive_index(state: State) -> None:
     """Write OUT/index.html (both languages, newest first, by year) and, with public_url, Atom feeds per language."""
-    from report import archive as arch
-    from report.render.templating import catalogue, environment
+    from report.pipeline import archive as arch
 
     settings = state.settings()
-    written = arch.write_index(
-        settings.out_dir, environment(settings.templates_dir), catalogue(settings.templates_dir), settings.public_url
-    )
+    written = arch.index(settings)
     for path in written:
         click.echo(str(path))
     if not settings.public_url:
@@ -564,53 +541,62 @@ def archive_index(state: State) -> None:
 @click.option("--jobs", type=click.IntRange(1, 16), default=2, show_default=True, help="Editions built at once.")
 @demo_option
 @click.pass_obj
-def backfill(state: State, start: dt.date, end: dt.date, every: str, jobs: int, demo: bool) -> None:
+def backfill(state: State, start: dt.date, end: dt.date, every: Every, jobs: int, demo: bool) -> None:
     """Build past editions point in time, in parallel; editions already built are skipped, so it can be resumed.
 
     A failure in one edition is reported and the rest go on; exit code 1 if any failed.
     """
-    from report import pipeline
+    from report.pipeline.archive import editions_root
+    from report.pipeline.backfill import Outcome, plan_dates
+    from report.pipeline.backfill import backfill as backfill_editions
 
-    if end < start:
-        raise click.BadParameter("--to is before --from", param_hint="--to")
-    if end > dt.date.today():
-        raise click.BadParameter(f"--to {end} is after today", param_hint="--to")
     settings = state.settings()
-    dates = pipeline.backfill_dates(start, end, every, pipeline.calendar(settings))
-    if not dates:
-        raise UsageError(f"no {every} edition dates between {start} and {end}")
+    dates = plan_dates(settings, start=start, end=end, every=every)
     with click.progressbar(
         length=len(dates), label="Backfilling", file=sys.stderr, show_pos=True, item_show_func=lambda x: x
     ) as bar:
-        results = pipeline.backfill(
-            settings, demo, dates, jobs, lambda day, error: bar.update(1, f"{day} {'ok' if error is None else ''}")
+        results = backfill_editions(
+            settings,
+            demo=demo,
+            dates=dates,
+            jobs=jobs,
+            on_done=lambda day, result: bar.update(1, f"{day} {result.outcome.value}"),
         )
-    failed = {d: e for d, e in results.items() if e not in (None, "already built")}
-    built = sum(1 for e in results.values() if e is None)
-    skipped = sum(1 for e in results.values() if e == "already built")
-    for day, error in sorted(failed.items()):
-        click.echo(f"error: {day}: {error}", err=True)
+    counts = {o: sum(1 for r in results.values() if r.outcome is o) for o in Outcome}
+    for day, result in sorted(results.items()):
+        if result.outcome is Outcome.FAILED:
+            click.echo(f"error: {day}: {result.error}", err=True)
     click.echo(
-        f"{built} built, {skipped} already built, {len(failed)} failed (in {pipeline.editions_root(settings)})",
+        f"{counts[Outcome.BUILT]} built, {counts[Outcome.EXISTING]} already built, "
+        f"{counts[Outcome.FAILED]} failed (in {editions_root(settings)})",
         err=True,
     )
-    if failed:
-        raise click.ClickException(f"{len(failed)} edition(s) failed")
+    if counts[Outcome.FAILED]:
+        raise PartialFailure(f"{counts[Outcome.FAILED]} edition(s) failed")
 
 
 @cli.command(epilog="Example:\n\n  brief rebuild 2025-12-08-demo --check")
 @click.argument("edition")
-@click.option("--check", is_flag=True, default=True, help="Confirm the rebuild matches (the default and only mode).")
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Required: rebuild in memory and compare; the archived edition is never replaced.",
+)
 @click.pass_obj
 def rebuild(state: State, edition: str, check: bool) -> None:
-    """Rebuild an archived edition from its own data snapshot and confirm figures and PDF text are identical."""
-    from report import pipeline
+    """Rebuild an archived edition from its own data snapshot and confirm figures and PDF text are identical.
 
-    folder, differences = pipeline.rebuild_check(state.settings(), edition)
+    The rebuild is made in memory and compared; nothing in the archive changes.
+    """
+    from report.pipeline.rebuild import rebuild_check
+
+    if not check:
+        raise click.UsageError("brief rebuild only checks an archived edition: add --check")
+    folder, differences = rebuild_check(state.settings(), edition)
     for d in differences:
         click.echo(f"error: {folder.name}: {d}", err=True)
     if differences:
-        raise click.ClickException(f"{folder.name} does not rebuild identically")
+        raise PartialFailure(f"{folder.name} does not rebuild identically")
     click.echo(f"{folder.name}: rebuilt from its snapshot; figures and PDF text are identical.")
 
 
@@ -633,22 +619,17 @@ def data_import(state: State, files: tuple[Path, ...], series: str | None) -> No
     Each file is imported in one transaction: a bad row is reported as FILE:LINE and nothing from that file is
     kept; the other files go on. Exit code 1 if any file failed.
     """
-    from report import pipeline
-    from report.series import SERIES
+    from report.pipeline.data import import_data
 
-    if series is not None and series not in SERIES:
-        raise click.BadParameter(
-            f"unknown series {series!r}; known: {', '.join(sorted(SERIES))}", param_hint="--series"
-        )
     settings = state.settings()
-    done, failed = pipeline.import_data(settings, list(files), series)
+    done, failed = import_data(settings, list(files), series=series)
     for item in done:
         counts = ", ".join(f"{n} {sid}" for sid, n in item.counts.items())
         click.echo(f"{item.path}: {item.format}: {counts}")
     for exc in failed:
         click.echo(f"error: {exc}", err=True)
     if failed:
-        raise click.ClickException(f"{len(failed)} of {len(files)} files failed; nothing from them was kept")
+        raise PartialFailure(f"{len(failed)} of {len(files)} files failed; nothing from them was kept")
     click.echo(f"Imported into {settings.store_path}", err=True)
 
 

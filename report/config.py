@@ -7,19 +7,26 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import difflib
 import os
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, cast, get_args
 
 from report.errors import ConfigError
 
-LANGUAGES = ("zh-Hant", "en")
-FORMATS = ("pdf", "html", "email")
-DEFAULT_FORMATS = ("pdf", "html")
-SECURITY = ("starttls", "ssl", "plain")
+Lang = Literal["zh-Hant", "en"]
+Format = Literal["pdf", "html", "email"]
+Security = Literal["starttls", "ssl", "plain"]
+
+LANGUAGES: tuple[Lang, ...] = get_args(Lang)
+FORMATS: tuple[Format, ...] = get_args(Format)
+DEFAULT_FORMATS: tuple[Format, ...] = ("pdf", "html")
+SECURITY: tuple[Security, ...] = get_args(Security)
+CONFIG_ENV = "BRIEF_CONFIG"  # names the settings file; read by config_path, not a setting itself
+ENV_PREFIX = "BRIEF_"  # every variable with this prefix must be one the brief knows
 APP_NAME = "liquidity-brief"
 
 
@@ -53,8 +60,8 @@ class Settings(Assumptions):
 
     data_dir: Path = field(default_factory=default_data_dir)
     out_dir: Path = Path("output")
-    langs: tuple[str, ...] = LANGUAGES
-    formats: tuple[str, ...] = DEFAULT_FORMATS
+    langs: tuple[Lang, ...] = LANGUAGES
+    formats: tuple[Format, ...] = DEFAULT_FORMATS
     fomc_calendar: Path | None = None
     templates_dir: Path | None = None
     cjk_font: str = "Noto Sans CJK TC"
@@ -75,13 +82,12 @@ class Settings(Assumptions):
     send_to: str | None = None  # default recipients for `brief run`: an address or a file of addresses
     smtp_host: str = "localhost"
     smtp_port: int | None = None  # default: 587 for starttls, 465 for ssl, 25 for plain
-    smtp_security: str = "starttls"
+    smtp_security: Security = "starttls"
     smtp_user: str | None = None
     smtp_password: str | None = field(default=None, repr=False)
     smtp_cafile: Path | None = None  # a CA bundle to trust (e.g. a private relay's certificate)
     smtp_timeout: float = 30.0
     send_pace: float = 0.2  # seconds between messages
-    verbose: bool = False
 
     def replace(self, **changes: Any) -> Settings:
         """Return a copy with some fields changed and validated."""
@@ -142,8 +148,8 @@ def _path(value: Any) -> Path:
 _SOURCES: dict[str, tuple[str, str | None, Callable[[Any], Any]]] = {
     "data_dir": ("data_dir", "BRIEF_DATA_DIR", _path),
     "out_dir": ("out_dir", "BRIEF_OUT_DIR", _path),
-    "langs": ("langs", "BRIEF_LANG", lambda v: parse_list(v, LANGUAGES, "language")),
-    "formats": ("formats", "BRIEF_FORMAT", lambda v: parse_list(v, FORMATS, "format")),
+    "langs": ("langs", "BRIEF_LANG", lambda v: cast(tuple[Lang, ...], parse_list(v, LANGUAGES, "language"))),
+    "formats": ("formats", "BRIEF_FORMAT", lambda v: cast(tuple[Format, ...], parse_list(v, FORMATS, "format"))),
     "fomc_calendar": ("fomc_calendar", "BRIEF_FOMC_CALENDAR", _path),
     "templates_dir": ("templates_dir", "BRIEF_TEMPLATES_DIR", _path),
     "cjk_font": ("fonts.cjk", "BRIEF_CJK_FONT", str),
@@ -171,13 +177,58 @@ _SOURCES: dict[str, tuple[str, str | None, Callable[[Any], Any]]] = {
     "send_to": ("email.to", "BRIEF_SEND_TO", str),
     "smtp_host": ("smtp.host", "BRIEF_SMTP_HOST", str),
     "smtp_port": ("smtp.port", "BRIEF_SMTP_PORT", int),
-    "smtp_security": ("smtp.security", "BRIEF_SMTP_SECURITY", lambda v: parse_list(v, SECURITY, "SMTP security")[0]),
+    "smtp_security": (
+        "smtp.security",
+        "BRIEF_SMTP_SECURITY",
+        lambda v: cast(Security, parse_list(v, SECURITY, "SMTP security")[0]),
+    ),
     "smtp_user": ("smtp.user", "BRIEF_SMTP_USER", str),
     "smtp_password": ("smtp.password", "BRIEF_SMTP_PASSWORD", str),
     "smtp_cafile": ("smtp.cafile", "BRIEF_SMTP_CAFILE", _path),
     "smtp_timeout": ("smtp.timeout", "BRIEF_SMTP_TIMEOUT", float),
     "send_pace": ("smtp.pace", "BRIEF_SEND_PACE", float),
 }
+
+
+_KEYS = tuple(key for key, _var, _parser in _SOURCES.values())
+_TABLES = frozenset(key.rsplit(".", 1)[0] for key in _KEYS if "." in key)
+_ENV_VARS = (*(var for _key, var, _parser in _SOURCES.values() if var), CONFIG_ENV)
+
+
+def _did_you_mean(name: str, known: Iterable[str]) -> str:
+    """The hint "; did you mean X?" naming the nearest known name, or nothing when no name is close."""
+    near = difflib.get_close_matches(name, list(known), n=1)
+    return f"; did you mean {near[0]}?" if near else ""
+
+
+def _unknown_keys(table: Mapping[str, Any], prefix: str = "") -> Iterator[str]:
+    """The dotted keys in a brief.toml table that no setting reads (an unknown table yields each key inside it)."""
+    for key, value in table.items():
+        dotted = f"{prefix}{key}"
+        if dotted in _KEYS:
+            continue
+        if isinstance(value, Mapping) and (value or dotted in _TABLES):
+            yield from _unknown_keys(value, dotted + ".")
+        else:
+            yield dotted
+
+
+def _check_keys(table: Mapping[str, Any], path: Path) -> None:
+    """Reject a key in brief.toml that no setting reads: a typo would otherwise be ignored without a word."""
+    dotted = next(_unknown_keys(table), None)
+    if dotted is None:
+        return
+    if dotted in _TABLES:
+        raise ConfigError(f"setting {dotted} in {path} must be a table ([{dotted}])")
+    known = _KEYS if "." in dotted else (*_KEYS, *_TABLES)
+    raise ConfigError(f"unknown setting {dotted} in {path}{_did_you_mean(dotted, known)}")
+
+
+def _check_env(env: Mapping[str, str]) -> None:
+    """Reject a BRIEF_* environment variable the brief does not know, even an empty one (a typo would be ignored)."""
+    for var in sorted(env):
+        if var.startswith(ENV_PREFIX) and var not in _ENV_VARS:
+            raise ConfigError(f"unknown environment variable {var}{_did_you_mean(var, _ENV_VARS)}")
 
 
 def _lookup(table: Mapping[str, Any], dotted: str) -> Any:
@@ -203,8 +254,8 @@ def config_path(explicit: Path | None, env: Mapping[str, str]) -> Path | None:
     """The brief.toml to read: --config, else BRIEF_CONFIG, else ./brief.toml when present."""
     if explicit is not None:
         return explicit
-    if env.get("BRIEF_CONFIG"):
-        return Path(env["BRIEF_CONFIG"])
+    if env.get(CONFIG_ENV):
+        return Path(env[CONFIG_ENV])
     local = Path("brief.toml")
     return local if local.is_file() else None
 
@@ -216,6 +267,7 @@ def load_settings(
 ) -> Settings:
     """Merge defaults, brief.toml, environment and command-line overrides into validated Settings."""
     env = os.environ if env is None else env
+    _check_env(env)
     values: dict[str, Any] = {}
     path = config_path(config_file, env)
     if path is not None:
@@ -227,6 +279,7 @@ def load_settings(
             raise ConfigError(f"cannot read config file {path}: {exc}") from exc
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
+        _check_keys(table, path)
         for name, (key, _env, _parser) in _SOURCES.items():
             raw = _lookup(table, key)
             if raw is not None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
 
+from report.config import Security
 from report.errors import BriefError, UsageError
 from report.render.email import personalize
 from report.store import Store
@@ -29,7 +30,7 @@ class SmtpSettings:
 
     host: str
     port: int | None
-    security: str  # "starttls", "ssl" or "plain"
+    security: Security
     user: str | None = None
     password: str | None = field(default=None, repr=False)
     cafile: Path | None = None
@@ -118,9 +119,26 @@ def connect(s: SmtpSettings) -> smtplib.SMTP:
     return smtp
 
 
+def _write_outbox(template: EmailMessage, edition: str, pending: Sequence[str], folder: Path) -> list[Path]:
+    """A dry run: one .eml per reader in ``folder``; nothing is sent or recorded."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for n, r in enumerate(pending, 1):
+        path = folder / f"{n:04d}-{r.replace('@', '_at_')}.eml"
+        path.write_bytes(personalize(template, r, edition).as_bytes())
+        written.append(path)
+    return written
+
+
+def _refusal(exc: smtplib.SMTPResponseException) -> str:
+    err = exc.smtp_error
+    return f"{exc.smtp_code} {err.decode(errors='replace') if isinstance(err, bytes) else err}"
+
+
 def send(
     template: EmailMessage,
     edition: str,
+    *,
     recipients: Sequence[str],
     ledger: Store,
     smtp_settings: SmtpSettings,
@@ -139,11 +157,7 @@ def send(
     for r in recipients:
         (report.already if r.lower() in served else pending).append(r)
     if dry_run is not None:
-        dry_run.mkdir(parents=True, exist_ok=True)
-        for n, r in enumerate(pending, 1):
-            path = dry_run / f"{n:04d}-{r.replace('@', '_at_')}.eml"
-            path.write_bytes(personalize(template, r, edition).as_bytes())
-            report.written.append(path)
+        report.written = _write_outbox(template, edition, pending, dry_run)
         return report
     if not pending:
         return report
@@ -161,8 +175,7 @@ def send(
                 report.refused[r] = f"{code} {why.decode(errors='replace') if isinstance(why, bytes) else why}"
                 continue
             except (smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as exc:
-                err = exc.smtp_error
-                report.refused[r] = f"{exc.smtp_code} {err.decode(errors='replace') if isinstance(err, bytes) else err}"
+                report.refused[r] = _refusal(exc)
                 continue
             except (smtplib.SMTPServerDisconnected, smtplib.SMTPException, OSError) as exc:
                 report.aborted = f"the connection to {smtp_settings.host} was lost ({exc}); rerun to send the rest"

@@ -1,12 +1,25 @@
-"""One error family for everything the brief can report to a user."""
+"""One error family for everything the brief can report to a user, and the one table of exit codes.
+
+Library code raises a ``BriefError`` subclass with a message a user can act on; the command line turns it into a
+one-line message and the exit code ``exit_status`` gives, in one place (``report/cli.py``'s group).
+"""
 
 from __future__ import annotations
 
+from enum import IntEnum
+
+
+class ExitStatus(IntEnum):
+    """The process exit codes of ``brief``."""
+
+    OK = 0
+    FAILURE = 1  # a failure the message explains
+    USAGE = 2  # a bad argument (click's own usage errors use 2 as well)
+    INTERRUPTED = 130  # Ctrl-C: 128 + SIGINT
+
 
 class BriefError(Exception):
-    """A failure with a message a user can act on; the CLI maps it to exit code 1."""
-
-    exit_code = 1
+    """A failure with a message a user can act on."""
 
 
 class ConfigError(BriefError):
@@ -14,9 +27,7 @@ class ConfigError(BriefError):
 
 
 class UsageError(BriefError):
-    """A bad argument discovered after parsing (the CLI maps it to exit code 2)."""
-
-    exit_code = 2
+    """A bad argument discovered after parsing."""
 
 
 class DataError(BriefError):
@@ -31,5 +42,22 @@ class RenderError(BriefError):
     """An edition could not be rendered (missing font, unwritable folder, template error)."""
 
 
+class ArchiveError(BriefError):
+    """An edition could not be committed to the archive, or an archived edition cannot be read."""
+
+
 class NotesError(BriefError):
     """The editorial notes file cannot be read or parsed."""
+
+
+class PartialFailure(BriefError):
+    """The command did part of its work; what failed was reported item by item before this summary."""
+
+
+def exit_status(exc: BaseException) -> ExitStatus:
+    """The exit code for an exception that reached the command line."""
+    if isinstance(exc, UsageError):
+        return ExitStatus.USAGE
+    if isinstance(exc, KeyboardInterrupt):
+        return ExitStatus.INTERRUPTED
+    return ExitStatus.FAILURE

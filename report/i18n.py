@@ -7,19 +7,22 @@ zh-Hant uses Taiwan's large-number words (萬 10^4, 億 10^8, 兆 10^12): US$2.8
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import math
+import string
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from babel.dates import format_date
 from babel.numbers import format_decimal
 
-from report.errors import ConfigError
+from report.config import LANGUAGES
+from report.errors import ConfigError, RenderError
 
-LANGS = ("zh-Hant", "en")
+LANGS: tuple[str, ...] = LANGUAGES  # typed str so callers may key plain dicts by language
 _BABEL = {"zh-Hant": "zh_Hant_TW", "en": "en_GB"}
 MINUS = "−"  # U+2212, typographic minus
 
@@ -192,54 +195,131 @@ def fmt(value: float | None, unit: str, lang: str) -> str:
         return number(value, lang, 2)
 
 
+_TEMPLATE_ERRORS = (KeyError, IndexError, ValueError, AttributeError, TypeError)  # what str.format raises
+
+
+def _culprit(template: str, values: Mapping[str, Any]) -> str:
+    """The first placeholder of ``template`` that ``values`` cannot fill, as written ("{date}"), or "" if none."""
+    try:
+        fields = [(name, spec, conv) for _, name, spec, conv in string.Formatter().parse(template) if name is not None]
+    except ValueError:
+        return ""  # unbalanced braces: no placeholder to name
+    for name, spec, conv in fields:
+        text = "{" + name + (f"!{conv}" if conv else "") + (f":{spec}" if spec else "") + "}"
+        try:
+            text.format(**values)
+        except _TEMPLATE_ERRORS:
+            return text
+    return ""
+
+
 @dataclass(frozen=True)
 class Catalogue:
-    """Every user-facing string in both languages, read from ``strings.toml``."""
+    """Every user-facing string in both languages, read from ``strings.toml`` (and a user's overrides)."""
 
     strings: Mapping[str, Mapping[str, str]]
+    origin: Mapping[str, str] = field(default_factory=dict)  # key -> the file its text came from
+
+    def _files(self) -> str:
+        """The files this catalogue was read from, for messages."""
+        files = list(dict.fromkeys(self.origin.values()))
+        return " and ".join(files) if files else "the string catalogue"
 
     def t(self, key: str, lang: str, **values: Any) -> str:
-        """The string ``key`` in ``lang`` with ``{placeholders}`` filled."""
+        """The string ``key`` in ``lang`` with ``{placeholders}`` filled (as written when no values are given)."""
+        entry = self.strings.get(key)
+        if entry is None:
+            raise RenderError(f"string {key!r} is not in {self._files()}")
+        template = entry.get(lang)
+        if template is None:
+            raise RenderError(f"string {key!r} has no {lang!r} text in {self._files()}")
+        if not values:
+            return template
         try:
-            template = self.strings[key][lang]
-        except KeyError as exc:
-            raise KeyError(f"string {key!r} has no {lang!r} text in the catalogue") from exc
-        return template.format(**values) if values else template
+            return template.format(**values)
+        except _TEMPLATE_ERRORS as exc:
+            raise RenderError(self._template_error(key, lang, template, values, exc)) from exc
+
+    def _template_error(self, key: str, lang: str, template: str, values: Mapping[str, Any], exc: Exception) -> str:
+        """A one-line message naming the string, its file and the placeholder that failed."""
+        where = f"string {key!r} ({lang}) in {self.origin.get(key) or self._files()}"
+        culprit = _culprit(template, values)
+        given = ", ".join("{" + name + "}" for name in sorted(values))
+        if isinstance(exc, KeyError) and culprit:
+            return f"{where} names the placeholder {culprit}, which is not given here; use {given}"
+        if culprit:
+            return f"{where}: the placeholder {culprit} cannot be filled ({exc}); use {given}"
+        return f"{where} is not a valid template ({exc}); write {{{{ and }}}} for literal braces"
 
     def both(self, key: str, **values: Any) -> dict[str, str]:
         """The string ``key`` in every language, with the same values (already formatted, or per language)."""
-        out = {}
+        out: dict[str, str] = {}
         for lang in LANGS:
             vals = {k: (v[lang] if isinstance(v, Mapping) else v) for k, v in values.items()}
             out[lang] = self.t(key, lang, **vals)
         return out
 
 
-def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, dict[str, str]]:
+def _flatten(table: Mapping[str, Any], path: Path, prefix: str = "") -> dict[str, dict[str, str]]:
+    """Dotted key -> texts by language; a table holding only texts is an entry, one holding only tables a group."""
     out: dict[str, dict[str, str]] = {}
     for key, entry in table.items():
         name = f"{prefix}{key}"
         if not isinstance(entry, Mapping):
-            raise ConfigError(f"string {name!r} must be a table with {', '.join(LANGS)}")
-        if any(lang in entry for lang in LANGS):
-            out[name] = {k: str(v) for k, v in entry.items()}
+            raise ConfigError(f"string {name!r} in {path} must be a table of texts by language ({', '.join(LANGS)})")
+        groups = [k for k, v in entry.items() if isinstance(v, Mapping)]
+        if not groups:
+            texts = {k: v for k, v in entry.items() if isinstance(v, str)}
+            if len(texts) != len(entry):
+                bad = next(k for k in entry if k not in texts)
+                raise ConfigError(f"string {name!r} in {path}: {bad} must be text in quotes")
+            out[name] = texts
+        elif len(groups) == len(entry):
+            out.update(_flatten(entry, path, name + "."))
         else:
-            out.update(_flatten(entry, name + "."))
+            plain = ", ".join(k for k in entry if k not in groups)
+            raise ConfigError(f"string {name!r} in {path} mixes texts ({plain}) with tables ({', '.join(groups)})")
     return out
 
 
-def load_catalogue(path: Path) -> Catalogue:
-    """Read and check the string catalogue: every entry must have every language."""
+def load_catalogue(path: Path, *, partial: bool = False) -> Catalogue:
+    """Read and check a string catalogue: every entry has every language, or some of them when ``partial``.
+
+    ``partial`` is for a user's ``strings.toml``, which overrides only the texts it names (see ``merge_catalogues``).
+    """
     try:
         table = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"string catalogue {path} is not valid TOML: {exc}") from exc
+    except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read the string catalogue {path}: {exc}") from exc
-    strings = _flatten(table)
+    strings = _flatten(table, path)
     for key, entry in strings.items():
+        unknown = [lang for lang in entry if lang not in LANGS]
+        if unknown:
+            near = difflib.get_close_matches(unknown[0], LANGS, n=1, cutoff=0.4)
+            hint = f" (did you mean {near[0]}?)" if near else ""
+            raise ConfigError(
+                f"string {key!r} in {path} has unknown language {unknown[0]!r}{hint}; use {', '.join(LANGS)}"
+            )
         missing = [lang for lang in LANGS if lang not in entry]
-        if missing:
+        if missing and not (partial and entry):
             raise ConfigError(f"string {key!r} in {path} lacks {', '.join(missing)}")
-    return Catalogue(strings)
+    return Catalogue(strings, origin=dict.fromkeys(strings, str(path)))
+
+
+def merge_catalogues(base: Catalogue, override: Catalogue) -> Catalogue:
+    """``base`` with ``override`` over it, per key and per language; keys only in either are kept.
+
+    ``origin`` names, for each key, the file its text came from: the override's file for any key it touches.
+    """
+    strings = {key: dict(entry) for key, entry in base.strings.items()}
+    origin = dict(base.origin)
+    for key, entry in override.strings.items():
+        strings[key] = {**strings.get(key, {}), **entry}
+        if key in override.origin:
+            origin[key] = override.origin[key]
+    return Catalogue(strings, origin)
 
 
 def per_lang(fn: Any, *args: Any, **kwargs: Any) -> dict[str, str]:

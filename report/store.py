@@ -11,7 +11,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from report.errors import StoreError
 from report.series import SeriesInfo
@@ -56,6 +56,18 @@ CREATE INDEX IF NOT EXISTS obs_by_vintage ON observations(series_id, realtime_st
 """
 
 Row = tuple[dt.date, float | None, dt.date, dt.date | None]
+
+
+class ObservationSource(Protocol):
+    """What building an edition asks of its data: the SQLite store and an archived snapshot both answer it."""
+
+    def first_date(self) -> dt.date | None:
+        """The earliest observation date held."""
+        ...
+
+    def load(self, series_ids: Iterable[str], as_of: dt.date) -> dict[str, pd.Series]:
+        """Several series in plain units as they stood on ``as_of`` (a series not held is empty)."""
+        ...
 
 
 class Store:
@@ -134,7 +146,7 @@ class Store:
         )
 
     def add_observations(
-        self, db: sqlite3.Connection, series_id: str, rows: Iterable[Row], estimated: bool = False
+        self, db: sqlite3.Connection, series_id: str, rows: Iterable[Row], *, estimated: bool = False
     ) -> int:
         """Insert observations ``(date, value, realtime_start, realtime_end)``; returns the count."""
         data = [
@@ -148,7 +160,7 @@ class Store:
         )
         return len(data)
 
-    def write_series(self, db: sqlite3.Connection, info: SeriesInfo, rows: Iterable[Row], vintages: bool) -> int:
+    def write_series(self, db: sqlite3.Connection, info: SeriesInfo, rows: Iterable[Row], *, vintages: bool) -> int:
         """Store one series' observations (inside a transaction).
 
         Vintages (ALFRED real-time periods) replace the publication-lag estimates of that series. Plain
@@ -180,10 +192,6 @@ class Store:
     def set_source_updated(self, db: sqlite3.Connection, series_id: str, stamp: str) -> None:
         """Record the provider's last-updated stamp (inside a transaction)."""
         db.execute("UPDATE series SET source_updated = ? WHERE id = ?", (stamp, series_id))
-
-    def series_ids(self) -> list[str]:
-        """Ids of the series that have metadata."""
-        return [r[0] for r in self._db.execute("SELECT id FROM series ORDER BY id")]
 
     def scale(self, series_id: str) -> float:
         """Multiplier from stored units to plain units."""

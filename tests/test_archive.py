@@ -12,13 +12,19 @@ import xml.etree.ElementTree as ET
 
 import pytest
 from click.testing import CliRunner
-from conftest import chromium
+from helpers import chromium
 from pypdf import PdfReader
 
-from report import archive, pipeline
+from report import archive
 from report.cli import cli
 from report.errors import RenderError
+from report.pipeline import backfill as backfill_mod
+from report.pipeline.backfill import Outcome, Result, backfill, backfill_dates
+from report.pipeline.build import BuildStatus, build, figures
+from report.pipeline.calendar import meetings
+from report.pipeline.rebuild import rebuild_check
 from report.render.context import changes
+from report.render.index import write_index
 from report.render.templating import environment
 
 D = dt.date
@@ -27,14 +33,14 @@ D = dt.date
 @pytest.fixture(scope="module")
 def arch(tmp_path_factory, demo_data_dir):
     """Two demo editions a week apart, archived."""
-    from conftest import OFFLINE
+    from helpers import OFFLINE
 
     from report.config import Settings
 
     out = tmp_path_factory.mktemp("archive")
     s = Settings(data_dir=demo_data_dir, out_dir=out, **OFFLINE)
-    first = pipeline.build(s, demo=True, as_of=D(2025, 12, 1))
-    second = pipeline.build(s, demo=True)
+    first = build(s, demo=True, as_of=D(2025, 12, 1))
+    second = build(s, demo=True)
     return s, first, second
 
 
@@ -75,9 +81,9 @@ def test_verify_catches_tampering(arch, tmp_path, damage):
 def test_existing_edition_is_never_overwritten_force_makes_a_revision(arch, tmp_path):
     s, folder = copy_edition(arch, tmp_path)
     before = {p.name: p.read_bytes() for p in folder.iterdir()}
-    again = pipeline.build(s, demo=True)
-    assert again.folder == folder and "already built" in again.warnings[0]
-    forced = pipeline.build(s.replace(formats=("html",)), demo=True, force=True)
+    again = build(s, demo=True)
+    assert again.folder == folder and again.status is BuildStatus.EXISTING
+    forced = build(s.replace(formats=("html",)), demo=True, force=True)
     assert forced.folder.name == "2025-12-08-demo.r2"
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
     assert archive.find(s.out_dir, "2025-12-08").name == "2025-12-08-demo.r2"  # the date finds the newest
@@ -91,7 +97,7 @@ def test_interrupted_build_leaves_no_partial_edition(arch, tmp_path, monkeypatch
 
     monkeypatch.setattr("report.render.pdf.write_pdf", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        pipeline.build(s.replace(formats=("pdf",)), demo=True, as_of=D(2025, 11, 14), parallel=False)
+        build(s.replace(formats=("pdf",)), demo=True, as_of=D(2025, 11, 14), parallel=False)
     assert sorted(p.name for p in (tmp_path / "editions").iterdir()) == ["2025-12-08-demo"]
 
 
@@ -105,9 +111,9 @@ def test_debris_of_a_killed_build_is_swept(arch, tmp_path):
     (old / "half.pdf").write_bytes(b"%PDF-")
     recent = tmp_path / "editions" / ".2025-12-16-demo.tmp-def"
     recent.mkdir()
-    hour_ago = time.time() - pipeline.STALE_SECONDS - 5
+    hour_ago = time.time() - archive.STALE_SECONDS - 5
     os.utime(old, (hour_ago, hour_ago))
-    pipeline.build(s.replace(formats=("html",)), demo=True, as_of=D(2025, 11, 21), parallel=False)
+    build(s.replace(formats=("html",)), demo=True, as_of=D(2025, 11, 21), parallel=False)
     assert not old.exists() and recent.exists()  # a build still running elsewhere keeps its folder
     assert [r.name for r in archive.list_editions(s.out_dir)] == ["2025-12-08-demo", "2025-11-21-demo"]
 
@@ -125,7 +131,7 @@ def test_pdf_is_pdf_a_3b_with_figures_attached(arch):
 
 def test_index_and_feeds(arch, cat):
     s, _first, second = arch
-    written = archive.write_index(s.out_dir, environment(None), cat, "https://brief.example.org")
+    written = write_index(s.out_dir, environment(None), cat, "https://brief.example.org")
     page = (s.out_dir / "index.html").read_text(encoding="utf-8")
     assert page.index("2025年12月8日") < page.index("2025年12月1日")  # newest first
     assert "<h2>2025</h2>" in page and "流動性週報：歷期總覽" in page and "Liquidity Brief: all editions" in page
@@ -148,7 +154,7 @@ def test_since_last_edition_compares_and_calls_out_revisions(arch, cat):
     )
     assert "Since the last edition (1 December 2025)" in text and "與上期（2025年12月1日）相比" in text
     prev = json.loads((first.folder / "figures.json").read_text(encoding="utf-8"))
-    now = pipeline.figures(arch[0], demo=True)[1]
+    now = figures(arch[0], demo=True)[1]
     pay = next(f for f in prev["figures"] if f["key"] == "payroll_declines_7m")
     month = pay["detail"]["months"][-1]
     pay["detail"]["changes"][-1] += 50_000  # as if the first print had been 50,000 higher
@@ -162,24 +168,25 @@ def test_since_last_edition_compares_and_calls_out_revisions(arch, cat):
 def test_backfill_is_parallel_resumable_and_reports_failures(arch, tmp_path, monkeypatch):
     s, _, _ = arch
     s = s.replace(out_dir=tmp_path, formats=("html",))
-    dates = pipeline.backfill_dates(D(2025, 11, 1), D(2025, 11, 22), "friday", [])
+    dates = backfill_dates(D(2025, 11, 1), D(2025, 11, 22), "friday", [])
     assert dates == [D(2025, 11, 7), D(2025, 11, 14), D(2025, 11, 21)]
-    real_build = pipeline.build
 
-    def flaky(settings, demo, day, **kw):
-        if day == D(2025, 11, 14):
+    def flaky(settings, *, as_of, **kw):
+        if as_of == D(2025, 11, 14):
             raise RenderError("simulated failure")
-        return real_build(settings, demo, day, **kw)
+        return build(settings, as_of=as_of, **kw)
 
-    monkeypatch.setattr(pipeline, "build", flaky)
-    results = pipeline.backfill(s, True, dates, jobs=2)
-    assert results[D(2025, 11, 14)] == "simulated failure" and results[D(2025, 11, 7)] is None
-    monkeypatch.setattr(pipeline, "build", real_build)
-    again = pipeline.backfill(s, True, dates, jobs=2)
-    assert again == {D(2025, 11, 7): "already built", D(2025, 11, 14): None, D(2025, 11, 21): "already built"}
+    monkeypatch.setattr(backfill_mod, "build", flaky)
+    results = backfill(s, demo=True, dates=dates, jobs=2)
+    assert results[D(2025, 11, 14)] == Result(Outcome.FAILED, "simulated failure")
+    assert results[D(2025, 11, 7)] == Result(Outcome.BUILT)
+    monkeypatch.setattr(backfill_mod, "build", build)
+    again = backfill(s, demo=True, dates=dates, jobs=2)
+    existing, built = Result(Outcome.EXISTING), Result(Outcome.BUILT)
+    assert again == {D(2025, 11, 7): existing, D(2025, 11, 14): built, D(2025, 11, 21): existing}
     third = json.loads((tmp_path / "editions" / "2025-11-21-demo" / "previous.json").read_text(encoding="utf-8"))
     assert third["edition"] == "2025-11-14"  # compared with the previous date of the series
-    fomc = pipeline.backfill_dates(D(2025, 1, 1), D(2025, 12, 31), "fomc", pipeline.calendar(s))
+    fomc = backfill_dates(D(2025, 1, 1), D(2025, 12, 31), "fomc", meetings(s))
     assert len(fomc) == 8 and fomc[-1] == D(2025, 12, 8)
 
 
@@ -191,14 +198,14 @@ def test_rebuild_check_confirms_and_catches_a_difference(arch, tmp_path):
     doc = json.loads((folder / "figures.json").read_text(encoding="utf-8"))
     doc["figures"][0]["value"] += 1
     (folder / "figures.json").write_text(json.dumps(doc), encoding="utf-8")
-    _, differences = pipeline.rebuild_check(s, folder.name)
+    _, differences = rebuild_check(s, folder.name)
     assert differences == ["figures.json differs"]
 
 
 @pytest.mark.parametrize("width", [390, 1280])
 def test_index_and_edition_in_chromium(arch, cat, tmp_path, width):
     s, _, second = arch
-    archive.write_index(s.out_dir, environment(None), cat, None)
+    write_index(s.out_dir, environment(None), cat, None)
     probe = (
         "<script>window.__errors=[];window.addEventListener('error',e=>window.__errors.push(String(e.message)));"
         "const ce=console.error;console.error=(...a)=>{window.__errors.push(a.join(' '));ce(...a)};"

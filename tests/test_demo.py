@@ -5,7 +5,8 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from report import demo, pipeline
+from report import demo
+from report.pipeline.build import figures
 from report.store import Store
 
 
@@ -14,7 +15,7 @@ def ref(demo_data_dir):
     from report.config import Settings
 
     s = Settings(data_dir=demo_data_dir)
-    day, figs = pipeline.figures(s, demo=True)
+    day, figs = figures(s, demo=True)
     assert day == dt.date(2025, 12, 8)
     return {f.key: f for f in figs}
 
@@ -62,8 +63,8 @@ def test_as_of_sees_only_what_was_published(demo_data_dir):
     from report.config import Settings
 
     s = Settings(data_dir=demo_data_dir)
-    f = {x.key: x for x in pipeline.figures(s, demo=True, as_of=dt.date(2025, 12, 3))[1]}
+    f = {x.key: x for x in figures(s, demo=True, as_of=dt.date(2025, 12, 3))[1]}
     assert f["reserves"].observed == dt.date(2025, 11, 26)  # the week to 3 December is published on the 4th
     assert f["payroll_change"].observed == dt.date(2025, 10, 1)  # November payrolls not yet published
-    g = {x.key: x for x in pipeline.figures(s, demo=True, as_of=dt.date(2025, 12, 4))[1]}
+    g = {x.key: x for x in figures(s, demo=True, as_of=dt.date(2025, 12, 4))[1]}
     assert g["reserves"].observed == dt.date(2025, 12, 3)

@@ -6,11 +6,12 @@ import json
 import re
 
 import pytest
-from conftest import pdftotext
+from helpers import pdftotext
 from pypdf import PdfReader
 
-from report import pipeline
+from report.edition import figures_document
 from report.errors import RenderError
+from report.pipeline.build import build, figures
 from report.render.templating import catalogue
 
 
@@ -77,8 +78,8 @@ def test_pdf_and_html_print_what_figures_json_says(pdf_text, html_text, doc, dem
             assert shown in flat_pdf, (f["key"], lang, shown)
             assert shown in flat_html, (f["key"], lang, shown)
     # and the JSON is what `brief figures --format json` prints
-    day, figs = pipeline.figures(demo_settings, demo=True)
-    again = pipeline.figures_document(figs, day, True)
+    day, figs = figures(demo_settings, demo=True)
+    again = figures_document(figs, day, demo=True)
     assert json.loads(json.dumps(again, ensure_ascii=False)) == doc
 
 
@@ -146,7 +147,7 @@ def test_notes_are_placed_and_escaped(demo_settings, tmp_path):
         encoding="utf-8",
     )
     s = demo_settings.replace(formats=("html",))
-    ed = pipeline.build(s, demo=True, notes_path=notes)
+    ed = build(s, demo=True, notes_path=notes)
     text = ed.file(".html").read_text(encoding="utf-8")
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; bills." in text and "<script>" not in text
     assert "本週觀點" in text and "關注國庫券。" in text
@@ -154,7 +155,7 @@ def test_notes_are_placed_and_escaped(demo_settings, tmp_path):
 
 def test_single_language_edition(demo_settings):
     s = demo_settings.replace(langs=("en",), formats=("pdf",))
-    ed = pipeline.build(s, demo=True)
+    ed = build(s, demo=True)
     assert ed.folder.name == "2025-12-08-demo-en"
     text = pdftotext(ed.file(".pdf"))
     assert "Bank reserves" in text and "銀行準備金" not in text and "流動性週報" not in text
@@ -163,7 +164,7 @@ def test_single_language_edition(demo_settings):
 
 def test_failed_build_leaves_nothing_and_keeps_the_old_edition(demo_settings, monkeypatch):
     s = demo_settings.replace(formats=("html", "pdf"))
-    first = pipeline.build(s, demo=True)
+    first = build(s, demo=True)
     before = {p.name: p.read_bytes() for p in first.folder.iterdir()}
 
     def boom(*a, **k):
@@ -171,7 +172,7 @@ def test_failed_build_leaves_nothing_and_keeps_the_old_edition(demo_settings, mo
 
     monkeypatch.setattr("report.render.pdf.write_pdf", boom)
     with pytest.raises(RenderError):
-        pipeline.build(s, demo=True, force=True)
+        build(s, demo=True, force=True)
     editions = s.out_dir / "editions"
     assert [p.name for p in editions.iterdir()] == [first.folder.name]  # no temp folder, no half revision
     assert {p.name: p.read_bytes() for p in first.folder.iterdir()} == before
@@ -180,7 +181,7 @@ def test_failed_build_leaves_nothing_and_keeps_the_old_edition(demo_settings, mo
 def test_early_edition_shows_unavailable_figures_with_reasons(demo_settings):
     # mid-2020: no IORB yet (it starts in July 2021) and QT had not ended; the build still completes
     s = demo_settings.replace(formats=("pdf",))
-    ed = pipeline.build(s, demo=True, as_of=dt.date(2020, 6, 15))
+    ed = build(s, demo=True, as_of=dt.date(2020, 6, 15))
     doc = json.loads((ed.folder / "figures.json").read_text(encoding="utf-8"))
     missing = {f["key"]: f for f in doc["figures"] if f["status"] == "unavailable"}
     assert {"sofr_iorb_spread_bp", "reserves_since_qt_end"} <= set(missing)

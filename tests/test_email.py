@@ -8,12 +8,14 @@ import shutil
 
 import pytest
 from click.testing import CliRunner
-from conftest import chromium
+from helpers import chromium
 from smtpserver import PASSWORD, USER, SmtpServer
 
-from report import pipeline
 from report.cli import cli
 from report.errors import ConfigError, UsageError
+from report.pipeline.build import build
+from report.pipeline.calendar import cron_lines
+from report.pipeline.send import send
 from report.render.email import GMAIL_CLIP_BYTES, MAX_MESSAGE_BYTES, html_part, load, preview_html
 
 READERS = ["ann@example.org", "bo@example.org", "cy@example.org"]
@@ -21,7 +23,7 @@ READERS = ["ann@example.org", "bo@example.org", "cy@example.org"]
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory, demo_data_dir):
-    from conftest import OFFLINE
+    from helpers import OFFLINE
 
     from report.config import Settings
 
@@ -38,7 +40,7 @@ def built(tmp_path_factory, demo_data_dir):
         email_from="Liquidity Brief <brief@example.org>",
         **OFFLINE,
     )
-    edition = pipeline.build(s, demo=True)
+    edition = build(s, demo=True)
     return s, edition
 
 
@@ -116,7 +118,7 @@ def test_text_part_carries_the_key_figures_and_disclaimer(msg, built):
 
 def test_attach_pdf(built, tmp_path):
     s, _ = built
-    ed = pipeline.build(s.replace(out_dir=tmp_path, attach_pdf=True), demo=True)
+    ed = build(s.replace(out_dir=tmp_path, attach_pdf=True), demo=True)
     m = load((ed.folder / "email.eml").read_bytes())
     assert m.get_content_type() == "multipart/mixed"
     (att,) = list(m.iter_attachments())
@@ -126,7 +128,7 @@ def test_attach_pdf(built, tmp_path):
 def test_send_with_starttls_and_auth(built, tmp_path):
     with SmtpServer(tmp_path) as srv:
         s = settings_for(built, srv, tmp_path)
-        report = pipeline.send(s, str(built[1].folder), ",".join(READERS))
+        report = send(s, str(built[1].folder), to=",".join(READERS))
         assert report.ok and report.sent == READERS
         assert [m.rcpt_tos for m in srv.handler.messages] == [[r] for r in READERS]
         got = srv.handler.messages[0]
@@ -140,7 +142,7 @@ def test_send_with_starttls_and_auth(built, tmp_path):
         assert "2.86兆美元" in m.get_body(preferencelist=("plain",)).get_content()
         assert len({str(x.content).split("Message-ID:")[1][:40] for x in srv.handler.messages}) == 3
         # a second run sends nothing: every reader is in the ledger
-        again = pipeline.send(s, str(built[1].folder), ",".join(READERS))
+        again = send(s, str(built[1].folder), to=",".join(READERS))
         assert again.sent == [] and again.already == READERS and len(srv.handler.messages) == 3
 
 
@@ -166,9 +168,9 @@ def test_killed_half_way_then_rerun_serves_each_reader_once(built, tmp_path):
             raise KeyboardInterrupt  # the process dies right after the first accepted message
 
         with pytest.raises(KeyboardInterrupt):
-            pipeline.send(s, str(built[1].folder), ",".join(READERS), on_sent=crash_after_first)
+            send(s, str(built[1].folder), to=",".join(READERS), on_sent=crash_after_first)
         assert len(srv.handler.messages) == 1
-        report = pipeline.send(s, str(built[1].folder), ",".join(READERS))
+        report = send(s, str(built[1].folder), to=",".join(READERS))
         assert report.already == ["ann@example.org"] and report.sent == READERS[1:]
         delivered = sorted(m.rcpt_tos[0] for m in srv.handler.messages)
         assert delivered == sorted(READERS)  # each exactly once
@@ -180,15 +182,15 @@ def test_starttls_is_required_unless_plain_is_asked_for(built, tmp_path):
     with SmtpServer(tmp_path, starttls=False) as srv:
         s = settings_for(built, srv, tmp_path)
         with pytest.raises(DeliveryError, match="does not offer STARTTLS"):
-            pipeline.send(s, str(built[1].folder), READERS[0])
-        report = pipeline.send(s.replace(smtp_security="plain"), str(built[1].folder), READERS[0])
+            send(s, str(built[1].folder), to=READERS[0])
+        report = send(s.replace(smtp_security="plain"), str(built[1].folder), to=READERS[0])
         assert report.sent == [READERS[0]]
 
 
 def test_implicit_tls(built, tmp_path):
     with SmtpServer(tmp_path, implicit_tls=True) as srv:
         s = settings_for(built, srv, tmp_path).replace(smtp_security="ssl")
-        report = pipeline.send(s, str(built[1].folder), READERS[0])
+        report = send(s, str(built[1].folder), to=READERS[0])
         assert report.sent == [READERS[0]] and srv.handler.messages[0].authenticated
 
 
@@ -211,10 +213,10 @@ def test_brief_run_is_idempotent(built, tmp_path):
 def test_dry_run_writes_messages_and_records_nothing(built, tmp_path):
     s, edition = built
     s = s.replace(data_dir=tmp_path / "ledger")
-    report = pipeline.send(s, str(edition.folder), ",".join(READERS), dry_run=True)
+    report = send(s, str(edition.folder), to=",".join(READERS), dry_run=True)
     assert len(report.written) == 3 and all(p.parent == edition.folder / "outbox" for p in report.written)
     assert str(load(report.written[1].read_bytes())["To"]) == READERS[1]
-    assert pipeline.send(s, str(edition.folder), ",".join(READERS), dry_run=True).already == []
+    assert send(s, str(edition.folder), to=",".join(READERS), dry_run=True).already == []
     shutil.rmtree(edition.folder / "outbox")
 
 
@@ -230,15 +232,15 @@ def test_untrusted_text_cannot_inject_html_or_headers(built, tmp_path):
         built[0].replace(email_from="a@b.org\r\nBcc: x@y.org")
     notes = tmp_path / "n.yaml"
     notes.write_text("body: '<img src=x onerror=alert(1)> & <b>bold</b>'\n", encoding="utf-8")
-    ed = pipeline.build(built[0].replace(out_dir=tmp_path / "o", formats=("email",)), demo=True, notes_path=notes)
+    ed = build(built[0].replace(out_dir=tmp_path / "o", formats=("email",)), demo=True, notes_path=notes)
     html = html_part(load((ed.folder / "email.eml").read_bytes())).get_content()
     assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt; &amp; &lt;b&gt;bold&lt;/b&gt;" in html
     with pytest.raises(UsageError):
-        pipeline.send(built[0], str(tmp_path / "nowhere"), "a@example.org")
+        send(built[0], str(tmp_path / "nowhere"), to="a@example.org")
 
 
 def test_cron_lines(meetings, tmp_path):
-    lines = pipeline.cron_lines(meetings, dt.date(2026, 11, 23), tmp_path, "/usr/bin/brief")
+    lines = cron_lines(meetings, dt.date(2026, 11, 23), tmp_path, "/usr/bin/brief")
     assert lines[1].startswith("0 7 * * 1 cd ") and "/usr/bin/brief run" in lines[1]
     assert any(line.startswith('0 7 4 12 * [ "$(date +\\%Y)" = "2026" ]') for line in lines)  # Fri before 8 Dec
     assert not any("2025" in line for line in lines)

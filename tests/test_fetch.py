@@ -8,12 +8,13 @@ import pytest
 from click.testing import CliRunner
 from fakeservers import GOOD_KEY, FakeServer, FredSeries, unix
 
-from report import pipeline
 from report.cli import cli
+from report.pipeline.fetch import fetch
 from report.sources.bgeometrics import BGeometricsProvider
 from report.sources.fred import FredProvider
 from report.sources.http import Client, FetchError
 from report.sources.mempool import MempoolProvider, period_for, subsidy_btc
+from report.sources.registry import providers
 from report.store import Store
 
 D = dt.date
@@ -34,11 +35,11 @@ def srv():
 
 
 def fred(srv, key=GOOD_KEY, vintages=False, timeout=2.0):
-    return FredProvider(key, fast("FRED", timeout), f"{srv.url}/fred", vintages)
+    return FredProvider(key, fast("FRED", timeout), f"{srv.url}/fred", vintages=vintages)
 
 
 def run(settings, provs, series=None, since=None):
-    return pipeline.fetch(settings, series, since, chosen=(provs, {}))
+    return fetch(settings, series=series, since=since, providers=(provs, {}))
 
 
 def test_fred_fetch_is_incremental(srv, settings):
@@ -191,7 +192,7 @@ def test_a_failing_provider_leaves_the_rest_and_price_falls_back(srv, settings):
         bgeometrics_url=srv.url,
     )
     provs = [fred(srv), MempoolProvider(fast("mempool.space"), srv.url)]
-    report = pipeline.fetch(s, ["WRESBAL", "CBBTCUSD", "BTC_HASHRATE"], chosen=(provs, {}))
+    report = fetch(s, series=["WRESBAL", "CBBTCUSD", "BTC_HASHRATE"], providers=(provs, {}))
     assert report.fetched["WRESBAL"] == 3
     assert "HTTP 500" in report.failed["BTC_HASHRATE"]
     assert "series does not exist" in report.failed["CBBTCUSD"]
@@ -218,7 +219,7 @@ def test_cli_fetch_end_to_end(srv, tmp_path):
 
 
 def test_no_key_is_reported(settings):
-    provs, missing = pipeline.providers(settings.replace(fred_api_key=None))
+    provs, missing = providers(settings.replace(fred_api_key=None))
     assert "FRED_API_KEY" in missing["WRESBAL"] and all(p.name != "FRED" for p in provs)
 
 

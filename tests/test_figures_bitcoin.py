@@ -2,9 +2,20 @@ import datetime as dt
 
 import pandas as pd
 import pytest
-from conftest import series
+from helpers import series
 
-from report.figures.bitcoin import adjustments, difficulty, miner_cost, price, production_cost, supply_in_loss
+from report.figures.bitcoin import (
+    PRICE_SOURCE_LEAD_DAYS,
+    SMOOTH_DAYS,
+    adjustments,
+    cost_series,
+    difficulty,
+    miner_cost,
+    price,
+    price_series,
+    production_cost,
+    supply_in_loss,
+)
 
 D = dt.date
 
@@ -20,7 +31,8 @@ def daily(start, values):
 
 def test_production_cost_formula():
     # 1,000 EH/s at 20 J/TH = 20 GW; 480 GWh a day at US$0.05 = US$24m; over 450 BTC
-    assert production_cost(1e21, 450, 20, 0.05) == pytest.approx(24e6 / 450)
+    cost = production_cost(1e21, 450, efficiency_j_per_th=20, power_usd_per_kwh=0.05)
+    assert cost == pytest.approx(24e6 / 450)
 
 
 def test_miner_cost_uses_week_average_and_shows_sensitivity(make_ctx):
@@ -82,3 +94,25 @@ def test_supply_in_loss_share(make_ctx):
     f = by_key(supply_in_loss(data, make_ctx(D(2025, 12, 8))))
     assert f["supply_in_loss"].value == 6.5e6
     assert f["supply_in_loss_share"].value == pytest.approx(32.5)  # the supply on the same day, not later
+
+
+def test_cost_series_is_the_figure_formula_on_week_averages():
+    n = SMOOTH_DAYS + 3
+    data = {
+        "BTC_HASHRATE": daily("2025-12-01", [1e21 + 1e19 * i for i in range(n)]),
+        "BTC_ISSUANCE": daily("2025-12-01", [450.0] * n),
+        "BTC_FEES": daily("2025-12-01", [float(i) for i in range(n)]),
+    }
+    s = cost_series(data, 20, 0.05)
+    assert len(s) == n - SMOOTH_DAYS + 1  # one value per full week
+    hr = float(data["BTC_HASHRATE"].iloc[-SMOOTH_DAYS:].mean())
+    rev = float((data["BTC_ISSUANCE"] + data["BTC_FEES"]).iloc[-SMOOTH_DAYS:].mean())
+    assert s.iloc[-1] == pytest.approx(production_cost(hr, rev, efficiency_j_per_th=20, power_usd_per_kwh=0.05))
+
+
+def test_other_price_source_only_when_newer_than_the_lead():
+    fred = daily("2025-12-01", [90_000.0] * 3)  # last day 2025-12-03
+    at_lead = daily("2025-12-04", [91_000.0] * PRICE_SOURCE_LEAD_DAYS)  # last day 3 days newer
+    past_lead = daily("2025-12-04", [91_000.0] * (PRICE_SOURCE_LEAD_DAYS + 1))
+    assert price_series({"CBBTCUSD": fred, "BTC_PRICE": at_lead})[0] == "CBBTCUSD"
+    assert price_series({"CBBTCUSD": fred, "BTC_PRICE": past_lead})[0] == "BTC_PRICE"

@@ -1,9 +1,22 @@
 import datetime as dt
 
+import pandas as pd
 import pytest
-from conftest import series
+from helpers import series
 
-from report.figures.liquidity import balance_sheet, m2, prior_peak, reserves, rmp_scenarios, sofr_corridor
+from report.figures.corridor import sofr_corridor
+from report.figures.liquidity import (
+    RMP_MAX_LEAD_DAYS,
+    WEEKLY_GAP_DAYS,
+    balance_sheet,
+    is_consecutive_week,
+    is_record,
+    m2,
+    prior_peak,
+    reserves,
+    rmp_scenarios,
+    rmp_too_early,
+)
 
 D = dt.date
 
@@ -136,3 +149,21 @@ def test_sofr_without_iorb_keeps_range_figures(make_ctx):
 def test_rmp_scenarios_far_ahead_of_the_edition_are_unavailable(make_ctx):
     f = by_key(rmp_scenarios({"WALCL": series([("2020-06-10", 7e12)])}, make_ctx(D(2020, 6, 15))))
     assert f["rmp_45bn"].status == "unavailable" and "2026" in f["rmp_45bn"].reason["en"]
+
+
+def test_weekly_change_needs_observations_at_most_the_gap_apart():
+    latest = pd.Timestamp("2025-12-03")
+    assert is_consecutive_week(latest - pd.Timedelta(days=WEEKLY_GAP_DAYS), latest)
+    assert not is_consecutive_week(latest - pd.Timedelta(days=WEEKLY_GAP_DAYS + 1), latest)
+
+
+def test_rmp_scenario_too_early_only_past_the_lead():
+    as_of = D(2025, 12, 8)
+    assert not rmp_too_early(as_of + dt.timedelta(days=RMP_MAX_LEAD_DAYS), as_of)
+    assert rmp_too_early(as_of + dt.timedelta(days=RMP_MAX_LEAD_DAYS + 1), as_of)
+
+
+def test_record_is_at_least_every_earlier_value():
+    assert is_record(series([("2025-09-01", 1.0), ("2025-10-01", 2.0), ("2025-11-01", 2.0)]))
+    assert not is_record(series([("2025-09-01", 1.0), ("2025-10-01", 2.0), ("2025-11-01", 1.99)]))
+    assert not is_record(series([("2025-11-01", 2.0)]))  # nothing earlier to beat

@@ -1,9 +1,9 @@
 import datetime as dt
 
 import pytest
-from conftest import series
+from helpers import series
 
-from report.figures.macro import inflation, labour, yoy
+from report.figures.macro import AT_TARGET_BAND, inflation, inflation_text_key, labour, yoy
 
 D = dt.date
 
@@ -64,3 +64,10 @@ def test_yoy_matches_same_month_not_position():
     s = series([*months([100.0, 101.0, 102.0], start=(2024, 1)), ("2025-02-01", 110.0)])
     g = yoy(s).dropna()
     assert list(g.index.strftime("%Y-%m")) == ["2025-02"] and g.iloc[0] == pytest.approx(110 / 101 * 100 - 100)
+
+
+def test_inflation_at_target_within_the_band_on_both_sides():
+    assert inflation_text_key(AT_TARGET_BAND) == "text.inflation_at"
+    assert inflation_text_key(-AT_TARGET_BAND) == "text.inflation_at"
+    assert inflation_text_key(AT_TARGET_BAND + 0.01) == "text.inflation_above"
+    assert inflation_text_key(-AT_TARGET_BAND - 0.01) == "text.inflation_below"

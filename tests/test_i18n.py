@@ -2,7 +2,26 @@ import datetime as dt
 
 import pytest
 
-from report.i18n import basis_points, btc, count_words, date, date_range, fmt, money, month, percent, points
+from report.errors import ConfigError, RenderError
+from report.i18n import (
+    Catalogue,
+    basis_points,
+    btc,
+    count_words,
+    date,
+    date_range,
+    fmt,
+    load_catalogue,
+    merge_catalogues,
+    money,
+    month,
+    percent,
+    points,
+)
+from report.render.templating import catalogue
+from report.resources import resource_dir
+
+PACKAGED = str(resource_dir("templates") / "strings.toml")
 
 
 @pytest.mark.parametrize(
@@ -62,3 +81,104 @@ def test_catalogue_has_every_language(cat):
 
         names = [{f for _, f, _, _ in string.Formatter().parse(entry[lang]) if f} for lang in ("en", "zh-Hant")]
         assert names[0] == names[1], key
+
+
+def _user_strings(tmp_path, text):
+    (tmp_path / "strings.toml").write_text(text, encoding="utf-8")
+    return tmp_path / "strings.toml"
+
+
+def test_partial_user_strings_override_one_text_and_keep_the_rest(tmp_path, cat):
+    user = _user_strings(tmp_path, '[ui.title]\nen = "My Liquidity Letter"\n')
+    merged = catalogue(tmp_path)
+    assert merged.t("ui.title", "en") == "My Liquidity Letter"
+    assert merged.t("ui.title", "zh-Hant") == cat.t("ui.title", "zh-Hant") == "流動性週報"
+    assert merged.both("ui.since_last", date="1 Dec") == cat.both("ui.since_last", date="1 Dec")
+    assert merged.strings.keys() == cat.strings.keys()
+    assert merged.origin["ui.title"] == str(user) and merged.origin["ui.since_last"] == PACKAGED
+
+
+def test_merge_is_per_key_and_per_language():
+    base = Catalogue({"a": {"en": "A", "zh-Hant": "甲"}, "b": {"en": "B", "zh-Hant": "乙"}}, {"a": "base", "b": "base"})
+    override = Catalogue({"a": {"zh-Hant": "甲甲"}, "c": {"en": "C", "zh-Hant": "丙"}}, {"a": "user", "c": "user"})
+    merged = merge_catalogues(base, override)
+    assert merged.strings == {
+        "a": {"en": "A", "zh-Hant": "甲甲"},
+        "b": {"en": "B", "zh-Hant": "乙"},
+        "c": {"en": "C", "zh-Hant": "丙"},
+    }
+    assert merged.origin == {"a": "user", "b": "base", "c": "user"}
+    assert base.strings["a"] == {"en": "A", "zh-Hant": "甲"}  # the inputs are left alone
+
+
+def test_missing_key_or_language_is_a_one_line_render_error(tmp_path):
+    path = _user_strings(tmp_path, '[ui.title]\nen = "Brief"\n')
+    partial = load_catalogue(path, partial=True)
+    with pytest.raises(RenderError) as err:
+        partial.t("ui.nope", "en")
+    assert str(err.value) == f"string 'ui.nope' is not in {path}"
+    with pytest.raises(RenderError) as err:
+        partial.both("ui.title")
+    assert str(err.value) == f"string 'ui.title' has no 'zh-Hant' text in {path}"
+
+
+def test_missing_key_in_a_merged_catalogue_names_both_files(tmp_path):
+    user = _user_strings(tmp_path, '[ui.title]\nen = "Brief"\n')
+    with pytest.raises(RenderError) as err:
+        catalogue(tmp_path).t("ui.nope", "en")
+    assert (
+        str(err.value).startswith("string 'ui.nope' is not in ")
+        and PACKAGED in str(err.value)
+        and str(user) in str(err.value)
+        and "\n" not in str(err.value)
+    )
+
+
+def test_a_user_placeholder_the_code_does_not_give_is_a_render_error(tmp_path):
+    user = _user_strings(tmp_path, '[email.subject]\nen = "Brief {date}, {weekday}"\n')
+    cat = catalogue(tmp_path)
+    assert cat.t("email.subject", "zh-Hant", date="8 Dec", days="3天").startswith("流動性週報 8 Dec")
+    with pytest.raises(RenderError) as err:
+        cat.both("email.subject", date="8 Dec", days="3 days")
+    msg = str(err.value)
+    assert msg.startswith(f"string 'email.subject' (en) in {user} names the placeholder {{weekday}}")
+    assert "{date}, {days}" in msg and "\n" not in msg
+
+
+@pytest.mark.parametrize(
+    ("text", "placeholder"),
+    [('en = "Brief {date"', None), ('en = "Brief {0}"', "{0}"), ('en = "Brief {date:d}"', "{date:d}")],
+)
+def test_a_malformed_user_template_is_a_render_error(tmp_path, text, placeholder):
+    user = _user_strings(tmp_path, f"[email.subject]\n{text}\n")
+    with pytest.raises(RenderError) as err:
+        catalogue(tmp_path).t("email.subject", "en", date="8 Dec", days="3 days")
+    msg = str(err.value)
+    assert msg.startswith(f"string 'email.subject' (en) in {user}") and "\n" not in msg
+    assert placeholder is None or placeholder in msg
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        ('[ui.title]\nfr = "Bulletin"\n', "string 'ui.title' in {path} has unknown language 'fr'; use zh-Hant, en"),
+        ('[ui.title]\nzh-hant = "週報"\n', "has unknown language 'zh-hant' (did you mean zh-Hant?)"),
+        ('[ui.title]\nen = "Brief"\nzh-Hant = "週報"\nfr = "Bulletin"\n', "has unknown language 'fr'"),
+        ('title = "Brief"\n', "string 'title' in {path} must be a table"),
+        ("[ui.title]\nen = 5\n", "string 'ui.title' in {path}: en must be text"),
+        ("[ui.title]\n", "string 'ui.title' in {path} lacks zh-Hant, en"),
+        ('[ui.title\nen = "Brief"\n', "string catalogue {path} is not valid TOML"),
+    ],
+)
+def test_a_bad_user_strings_file_is_a_config_error_naming_it(tmp_path, text, match):
+    path = _user_strings(tmp_path, text)
+    with pytest.raises(ConfigError) as err:
+        catalogue(tmp_path)
+    assert match.format(path=path) in str(err.value) and str(path) in str(err.value)
+
+
+def test_the_packaged_catalogue_needs_every_language(tmp_path):
+    path = _user_strings(tmp_path, '[ui.title]\nen = "Brief"\n')
+    with pytest.raises(ConfigError, match="lacks zh-Hant"):
+        load_catalogue(path)
+    assert load_catalogue(path, partial=True).origin == {"ui.title": str(path)}

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import REAL_DATA, pdftotext
+from helpers import REAL_DATA, pdftotext
 
-from report import pipeline
 from report.cli import cli
 from report.config import Settings
+from report.pipeline.build import build, figures
 
 pytestmark = pytest.mark.skipif(not REAL_DATA.is_dir(), reason=f"real data folder {REAL_DATA} is absent")
 
@@ -118,7 +118,7 @@ def figures_at(real_settings):
 
     def get(as_of):
         if as_of not in cache:
-            _, figs = pipeline.figures(real_settings, demo=False, as_of=as_of)
+            _, figs = figures(real_settings, demo=False, as_of=as_of)
             cache[as_of] = {f.key: f for f in figs}
         return cache[as_of]
 
@@ -219,7 +219,7 @@ def test_import_errors_name_file_and_line_and_keep_nothing(real_settings, tmp_pa
 @pytest.mark.parametrize("as_of", [D(2025, 12, 8), D(2026, 8, 21)])
 def test_real_edition_builds(real_settings, as_of):
     s = real_settings.replace(formats=("pdf",))
-    ed = pipeline.build(s, demo=False, as_of=as_of)
+    ed = build(s, demo=False, as_of=as_of)
     assert ed.warnings == ()
     text = " ".join(pdftotext(ed.file(".pdf")).split())
     assert "Demonstration data" not in text and "示範資料" not in text

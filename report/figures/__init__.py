@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from report.figures.bitcoin import difficulty, miner_cost, price, supply_in_loss
+from report.figures.corridor import sofr_corridor
 from report.figures.fomc import fomc
-from report.figures.liquidity import balance_sheet, m2, reserves, rmp_scenarios, sofr_corridor
+from report.figures.liquidity import balance_sheet, m2, reserves, rmp_scenarios
 from report.figures.macro import inflation, labour
-from report.figures.model import Context, Data, Figure, Source
+from report.figures.model import Context, Data, Figure, Source, Status
 from report.series import SERIES
 
 INPUT_SERIES = tuple(SERIES)  # every catalogued series (report/series.py)
 
-__all__ = ["INPUT_SERIES", "Context", "Data", "Figure", "Source", "compute_all"]
+__all__ = ["INPUT_SERIES", "Context", "Data", "Figure", "Source", "Status", "compute_all"]
 
 
 def compute_all(data: Data, ctx: Context) -> list[Figure]:

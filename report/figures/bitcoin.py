@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 import pandas as pd
 
@@ -14,23 +16,45 @@ from report.i18n import btc, date, hashrate, money, month, per_lang, percent, ra
 SMOOTH_DAYS = 7  # hash rate and daily issuance are noisy day to day: average a week
 SENSITIVITY_POWER = (0.04, 0.05, 0.06, 0.07, 0.08)  # US$/kWh
 SENSITIVITY_EFFICIENCY = (17.0, 22.0, 30.0)  # J/TH
+# Another price source replaces FRED's CBBTCUSD only when its latest day is more than this many days newer.
+PRICE_SOURCE_LEAD_DAYS = 3
+# Consecutive daily difficulty values within this relative distance are the same level (one plateau).
+PLATEAU_TOLERANCE = 1e-9
+DIFFICULTY_HISTORY = 30  # adjustments kept in the figure's detail for the chart and table
+
+Amount = TypeVar("Amount", float, "pd.Series")
 
 
 def price_series(data: Data) -> tuple[str, pd.Series]:
-    """The bitcoin price to use: FRED's CBBTCUSD, unless another source (BTC_PRICE) is more than 3 days newer."""
+    """The bitcoin price: FRED's CBBTCUSD, unless BTC_PRICE is newer by more than PRICE_SOURCE_LEAD_DAYS."""
     fred, other = clean(data, "CBBTCUSD"), clean(data, "BTC_PRICE")
-    if fred.empty or (not other.empty and (other.index[-1] - fred.index[-1]).days > 3):
+    if fred.empty or (not other.empty and (other.index[-1] - fred.index[-1]).days > PRICE_SOURCE_LEAD_DAYS):
         return ("BTC_PRICE", other) if not other.empty else ("CBBTCUSD", fred)
     return "CBBTCUSD", fred
 
 
 def production_cost(
-    hashrate_hs: float, btc_per_day: float, efficiency_j_per_th: float, power_usd_per_kwh: float
-) -> float:
-    """Energy cost of mining one bitcoin: network power draw times power price over coins mined a day."""
+    hashrate_hs: Amount, btc_per_day: Amount, *, efficiency_j_per_th: float, power_usd_per_kwh: float
+) -> Amount:
+    """Energy cost of mining one bitcoin: network power draw times power price over coins mined a day.
+
+    Works on single values and, element by element, on aligned series (the chart's cost over time).
+    """
     watts = hashrate_hs / 1e12 * efficiency_j_per_th
     kwh_per_day = watts * 24 / 1000
     return kwh_per_day * power_usd_per_kwh / btc_per_day
+
+
+def cost_series(data: Mapping[str, pd.Series], efficiency: float, power: float) -> pd.Series:
+    """Production cost per bitcoin over time, with the same smoothing and formula as the miner_cost figure."""
+    hr = data.get("BTC_HASHRATE", pd.Series(dtype=float)).dropna()
+    rev = data.get("BTC_ISSUANCE", pd.Series(dtype=float)) + data.get("BTC_FEES", pd.Series(dtype=float))
+    rev = rev.dropna()
+    if hr.empty or rev.empty:
+        return pd.Series(dtype=float)
+    hr7 = hr.rolling(SMOOTH_DAYS).mean()
+    rev7 = rev.rolling(SMOOTH_DAYS).mean()
+    return production_cost(hr7, rev7, efficiency_j_per_th=efficiency, power_usd_per_kwh=power).dropna()
 
 
 def price(data: Data, ctx: Context) -> list[Figure]:
@@ -49,20 +73,20 @@ def price(data: Data, ctx: Context) -> list[Figure]:
         make(
             "btc_price",
             p,
-            "USD",
-            [Source(sid, d)],
-            ctx,
-            "text.btc_price",
+            unit="USD",
+            sources=[Source(sid, d)],
+            ctx=ctx,
+            text_key="text.btc_price",
             price=per_lang(money, p),
             date=per_lang(date, d),
         ),
         make(
             "btc_drawdown",
             dd,
-            "percent",
-            [Source(sid, hi_d), Source(sid, d)],
-            ctx,
-            "text.btc_drawdown",
+            unit="percent",
+            sources=[Source(sid, hi_d), Source(sid, d)],
+            ctx=ctx,
+            text_key="text.btc_drawdown",
             detail={"high": hi, "high_date": hi_d.isoformat()},
             drawdown=per_lang(percent, abs(dd)),
             high=per_lang(money, hi),
@@ -77,89 +101,105 @@ def miner_cost(data: Data, ctx: Context) -> list[Figure]:
     iss = clean(data, "BTC_ISSUANCE")
     fees = clean(data, "BTC_FEES")
     missing = [sid for sid, s in (("BTC_HASHRATE", hr), ("BTC_ISSUANCE", iss), ("BTC_FEES", fees)) if s.empty]
-    if missing:
-        why = missing_reason(missing, ctx)
-        out = [
-            unavailable("miner_cost", "USD", ctx, "reason.no_data", **why),
-            unavailable("btc_price_to_cost", "ratio", ctx, "reason.no_data", **why),
-        ]
-        if hr.empty:
-            out.append(unavailable("hashrate", "H/s", ctx, "reason.no_data", **why))
-        return out
-    hr_d = hr.index[-1].date()
-    hr_avg = float(hr.iloc[-SMOOTH_DAYS:].mean())
     revenue = (iss + fees).dropna()
-    if revenue.empty:
-        why = missing_reason(["BTC_ISSUANCE", "BTC_FEES"], ctx)
-        return [
-            unavailable("miner_cost", "USD", ctx, "reason.no_data", **why),
-            unavailable("btc_price_to_cost", "ratio", ctx, "reason.no_data", **why),
-        ]
-    rev_d = revenue.index[-1].date()
+    if missing or revenue.empty:
+        cost_missing = _cost_unavailable(missing or ["BTC_ISSUANCE", "BTC_FEES"], ctx)
+        if hr.empty:
+            cost_missing.append(unavailable("hashrate", "H/s", ctx, "reason.no_data", **missing_reason(missing, ctx)))
+        return cost_missing
+    hr_d, rev_d = hr.index[-1].date(), revenue.index[-1].date()
+    hr_avg = float(hr.iloc[-SMOOTH_DAYS:].mean())
     per_day = float(revenue.iloc[-SMOOTH_DAYS:].mean())
-    cost = production_cost(hr_avg, per_day, ctx.miner_efficiency_j_per_th, ctx.power_usd_per_kwh)
-    grid = [[production_cost(hr_avg, per_day, e, p) for p in SENSITIVITY_POWER] for e in SENSITIVITY_EFFICIENCY]
+    cost = production_cost(
+        hr_avg, per_day, efficiency_j_per_th=ctx.miner_efficiency_j_per_th, power_usd_per_kwh=ctx.power_usd_per_kwh
+    )
     srcs = [Source("BTC_HASHRATE", hr_d), Source("BTC_ISSUANCE", rev_d), Source("BTC_FEES", rev_d)]
+    hashrate_fig = make(
+        "hashrate",
+        hr_avg,
+        unit="H/s",
+        sources=[Source("BTC_HASHRATE", hr_d)],
+        ctx=ctx,
+        text_key="text.hashrate",
+        level=per_lang(hashrate, hr_avg),
+        n=SMOOTH_DAYS,
+    )
+    return [
+        hashrate_fig,
+        _miner_cost_figure(cost, srcs, hashrate_hs=hr_avg, btc_per_day=per_day, ctx=ctx),
+        _price_to_cost(data, cost, srcs, ctx),
+    ]
+
+
+def _cost_unavailable(missing: list[str], ctx: Context) -> list[Figure]:
+    """The cost and price-to-cost figures when an input is missing."""
+    why = missing_reason(missing, ctx)
+    return [
+        unavailable("miner_cost", "USD", ctx, "reason.no_data", **why),
+        unavailable("btc_price_to_cost", "ratio", ctx, "reason.no_data", **why),
+    ]
+
+
+def sensitivity(hashrate_hs: float, btc_per_day: float) -> list[list[float]]:
+    """The production cost for each machine efficiency (rows) and power price (columns) of the sensitivity table."""
+    return [
+        [
+            production_cost(hashrate_hs, btc_per_day, efficiency_j_per_th=e, power_usd_per_kwh=p)
+            for p in SENSITIVITY_POWER
+        ]
+        for e in SENSITIVITY_EFFICIENCY
+    ]
+
+
+def _miner_cost_figure(
+    cost: float, srcs: list[Source], *, hashrate_hs: float, btc_per_day: float, ctx: Context
+) -> Figure:
+    """The production cost at the edition's assumptions, with its inputs and sensitivity in the detail."""
     detail = {
         "efficiency_j_per_th": ctx.miner_efficiency_j_per_th,
         "power_usd_per_kwh": ctx.power_usd_per_kwh,
-        "hashrate_hs": hr_avg,
-        "btc_per_day": per_day,
+        "hashrate_hs": hashrate_hs,
+        "btc_per_day": btc_per_day,
         "smooth_days": SMOOTH_DAYS,
         "sensitivity": {
             "power_usd_per_kwh": list(SENSITIVITY_POWER),
             "efficiency_j_per_th": list(SENSITIVITY_EFFICIENCY),
-            "cost": grid,
+            "cost": sensitivity(hashrate_hs, btc_per_day),
         },
     }
-    out = [
-        make(
-            "hashrate",
-            hr_avg,
-            "H/s",
-            [Source("BTC_HASHRATE", hr_d)],
-            ctx,
-            "text.hashrate",
-            level=per_lang(hashrate, hr_avg),
-            n=SMOOTH_DAYS,
-        ),
-        make(
-            "miner_cost",
-            cost,
-            "USD",
-            srcs,
-            ctx,
-            "text.miner_cost",
-            detail=detail,
-            cost=per_lang(money, cost),
-            eff=f"{ctx.miner_efficiency_j_per_th:g}",
-            power=f"{ctx.power_usd_per_kwh:.3f}".rstrip("0"),
-            per_day=per_lang(lambda v, lang: btc(v, lang), per_day),
-        ),
-    ]
+    return make(
+        "miner_cost",
+        cost,
+        unit="USD",
+        sources=srcs,
+        ctx=ctx,
+        text_key="text.miner_cost",
+        detail=detail,
+        cost=per_lang(money, cost),
+        eff=f"{ctx.miner_efficiency_j_per_th:g}",
+        power=f"{ctx.power_usd_per_kwh:.3f}".rstrip("0"),
+        per_day=per_lang(lambda v, lang: btc(v, lang), btc_per_day),
+    )
+
+
+def _price_to_cost(data: Data, cost: float, srcs: list[Source], ctx: Context) -> Figure:
+    """The latest price over the production cost."""
     psid, p = price_series(data)
     if p.empty:
-        out.append(
-            unavailable(
-                "btc_price_to_cost", "ratio", ctx, "reason.no_data", **missing_reason(["CBBTCUSD", "BTC_PRICE"], ctx)
-            )
-        )
-    else:
-        pd_, pv = p.index[-1].date(), float(p.iloc[-1])
-        r = pv / cost
-        out.append(
-            make(
-                "btc_price_to_cost",
-                r,
-                "ratio",
-                [Source(psid, pd_), *srcs],
-                ctx,
-                "text.price_to_cost_above" if r >= 1 else "text.price_to_cost_below",
-                ratio=per_lang(ratio, r),
-                margin=per_lang(percent, abs(r - 1) * 100, decimals=0),
-            )
-        )
-    return out
+        why = missing_reason(["CBBTCUSD", "BTC_PRICE"], ctx)
+        return unavailable("btc_price_to_cost", "ratio", ctx, "reason.no_data", **why)
+    pd_, pv = p.index[-1].date(), float(p.iloc[-1])
+    r = pv / cost
+    return make(
+        "btc_price_to_cost",
+        r,
+        unit="ratio",
+        sources=[Source(psid, pd_), *srcs],
+        ctx=ctx,
+        text_key="text.price_to_cost_above" if r >= 1 else "text.price_to_cost_below",
+        ratio=per_lang(ratio, r),
+        margin=per_lang(percent, abs(r - 1) * 100, decimals=0),
+    )
 
 
 @dataclass(frozen=True)
@@ -180,7 +220,7 @@ def adjustments(s: pd.Series) -> list[Adjustment]:
     s = s.dropna()
     runs: list[list] = []  # [first day, value, length]
     for ts, v in s.items():
-        if runs and abs(v - runs[-1][1]) <= 1e-9 * abs(v):
+        if runs and abs(v - runs[-1][1]) <= PLATEAU_TOLERANCE * abs(v):
             runs[-1][2] += 1
         else:
             runs.append([ts, float(v), 1])
@@ -208,7 +248,7 @@ def difficulty(data: Data, ctx: Context) -> list[Figure]:
     detail: dict[str, object] = {
         "date": last.day.isoformat(),
         "level": last.level,
-        "history": [(a.day.isoformat(), a.change * 100) for a in adj[-30:]],
+        "history": [(a.day.isoformat(), a.change * 100) for a in adj[-DIFFICULTY_HISTORY:]],
     }
     if last.change >= 0:
         key = "text.difficulty_up"
@@ -226,10 +266,10 @@ def difficulty(data: Data, ctx: Context) -> list[Figure]:
         make(
             "difficulty_change",
             pct,
-            "percent_change",
-            [Source("BTC_DIFFICULTY", s.index[-1].date())],
-            ctx,
-            key,
+            unit="percent_change",
+            sources=[Source("BTC_DIFFICULTY", s.index[-1].date())],
+            ctx=ctx,
+            text_key=key,
             detail=detail,
             **values,
         )
@@ -250,10 +290,10 @@ def supply_in_loss(data: Data, ctx: Context) -> list[Figure]:
         make(
             "supply_in_loss",
             v,
-            "BTC",
-            [Source("BTC_SUPPLY_IN_LOSS", d)],
-            ctx,
-            "text.supply_in_loss",
+            unit="BTC",
+            sources=[Source("BTC_SUPPLY_IN_LOSS", d)],
+            ctx=ctx,
+            text_key="text.supply_in_loss",
             amount=per_lang(btc, v),
             date=per_lang(date, d),
         )
@@ -277,10 +317,10 @@ def supply_in_loss(data: Data, ctx: Context) -> list[Figure]:
             make(
                 "supply_in_loss_share",
                 share,
-                "percent",
-                [Source("BTC_SUPPLY_IN_LOSS", d), Source("BTC_SUPPLY", sd)],
-                ctx,
-                "text.supply_in_loss_share",
+                unit="percent",
+                sources=[Source("BTC_SUPPLY_IN_LOSS", d), Source("BTC_SUPPLY", sd)],
+                ctx=ctx,
+                text_key="text.supply_in_loss_share",
                 share=per_lang(percent, share),
                 supply=per_lang(btc, sv),
             )

@@ -7,8 +7,11 @@ import pandas as pd
 from report.figures.model import Context, Data, Figure, Source, make, missing_reason, unavailable
 from report.i18n import count_words, month, per_lang, percent, points
 
-DECLINE_WINDOW = 7
+DECLINE_WINDOW = 7  # months in which payroll declines are counted
+PAYROLL_AVG_MONTHS = 3  # months in the average payroll change
 INFLATION_TARGET = 2.0
+# Inflation within this many points of the target is "at" the target (printed to one decimal).
+AT_TARGET_BAND = 0.05
 
 
 def _monthly(data: Data, sid: str) -> pd.Series:
@@ -19,8 +22,12 @@ def _monthly(data: Data, sid: str) -> pd.Series:
     s = s.dropna()
     if s.empty:
         return s
-    grid = pd.date_range(s.index[0], s.index[-1], freq="MS")
-    return s.reindex(grid)
+    return on_month_grid(s)
+
+
+def on_month_grid(s: pd.Series) -> pd.Series:
+    """A non-empty monthly series reindexed to every month from its first to its last (missing months NaN)."""
+    return s.reindex(pd.date_range(s.index[0], s.index[-1], freq="MS"))
 
 
 def payroll_changes(payems: pd.Series) -> pd.Series:
@@ -30,12 +37,22 @@ def payroll_changes(payems: pd.Series) -> pd.Series:
 
 def labour(data: Data, ctx: Context) -> list[Figure]:
     """Payroll changes, declines in the last seven months, the 3-month average, unemployment and JOLTS."""
-    out: list[Figure] = []
-    s = _monthly(data, "PAYEMS")
+    out = _payrolls(_monthly(data, "PAYEMS"), ctx)
+    for key, sid, unit, text_key in (
+        ("unemployment_rate", "UNRATE", "percent", "text.unemployment"),
+        ("job_openings", "JTSJOL", "persons", "text.job_openings"),
+        ("quits_rate", "JTSQUR", "percent", "text.quits"),
+    ):
+        out.append(_level_with_change(data, ctx, key=key, sid=sid, unit=unit, text_key=text_key))
+    return out
+
+
+def _payrolls(s: pd.Series, ctx: Context) -> list[Figure]:
+    """The latest payroll change, the declines in the window and the recent average, from monthly levels."""
     changes = payroll_changes(s).dropna() if not s.empty else pd.Series(dtype="float64")
     if changes.empty:
         why = missing_reason(["PAYEMS"], ctx)
-        out += [
+        return [
             unavailable(k, u, ctx, "reason.no_data", **why)
             for k, u in (
                 ("payroll_change", "persons_change"),
@@ -43,73 +60,71 @@ def labour(data: Data, ctx: Context) -> list[Figure]:
                 ("payroll_3m_avg", "persons_change"),
             )
         ]
-    else:
-        d = s.dropna().index[-1].date()
-        src = Source("PAYEMS", d)
-        last_change = changes.iloc[-1] if changes.index[-1].date() == d else None
-        if last_change is None:
-            out.append(unavailable("payroll_change", "persons_change", ctx, "reason.gap", series="PAYEMS"))
-        else:
-            out.append(
-                make(
-                    "payroll_change",
-                    float(last_change),
-                    "persons_change",
-                    [src],
-                    ctx,
-                    "text.payroll_change",
-                    change=per_lang(count_words, float(last_change), sign=True),
-                    month=per_lang(month, d),
-                )
-            )
-        window = payroll_changes(s).iloc[-DECLINE_WINDOW:]
-        known = window.dropna()
-        declines = int((known < 0).sum())
-        detail = {
-            "months": [ts.date().isoformat() for ts in window.index],
-            "changes": [None if pd.isna(v) else float(v) for v in window],
-            "known": len(known),
-        }
-        out.append(
-            make(
-                "payroll_declines_7m",
-                declines,
-                "count",
-                [src],
-                ctx,
-                "text.payroll_declines" if len(known) == DECLINE_WINDOW else "text.payroll_declines_gaps",
-                detail=detail,
-                declines=declines,
-                window=DECLINE_WINDOW,
-                known=len(known),
-            )
-        )
-        last3 = payroll_changes(s).iloc[-3:]
-        if last3.isna().any() or len(last3) < 3:
-            out.append(unavailable("payroll_3m_avg", "persons_change", ctx, "reason.gap", series="PAYEMS"))
-        else:
-            avg = float(last3.mean())
-            out.append(
-                make(
-                    "payroll_3m_avg",
-                    avg,
-                    "persons_change",
-                    [src],
-                    ctx,
-                    "text.payroll_3m_avg",
-                    avg=per_lang(count_words, avg, sign=True),
-                )
-            )
-    for key, sid, unit, text_key in (
-        ("unemployment_rate", "UNRATE", "percent", "text.unemployment"),
-        ("job_openings", "JTSJOL", "persons", "text.job_openings"),
-        ("quits_rate", "JTSQUR", "percent", "text.quits"),
-    ):
-        out.append(_level_with_change(data, ctx, key, sid, unit, text_key))
-    return out
+    src = Source("PAYEMS", s.dropna().index[-1].date())
+    return [_payroll_change(changes, src, ctx), _payroll_declines(s, src, ctx), _payroll_average(s, src, ctx)]
 
 
-def _level_with_change(data: Data, ctx: Context, key: str, sid: str, unit: str, text_key: str) -> Figure:
+def _payroll_change(changes: pd.Series, src: Source, ctx: Context) -> Figure:
+    """The change in the latest month, unless the month before it is missing."""
+    d = src.date
+    if d is None or changes.index[-1].date() != d:
+        return unavailable("payroll_change", "persons_change", ctx, "reason.gap", series="PAYEMS")
+    last_change = float(changes.iloc[-1])
+    return make(
+        "payroll_change",
+        last_change,
+        unit="persons_change",
+        sources=[src],
+        ctx=ctx,
+        text_key="text.payroll_change",
+        change=per_lang(count_words, last_change, sign=True),
+        month=per_lang(month, d),
+    )
+
+
+def _payroll_declines(s: pd.Series, src: Source, ctx: Context) -> Figure:
+    """How many of the last DECLINE_WINDOW months saw payrolls fall (months next to a gap are unknown)."""
+    window = payroll_changes(s).iloc[-DECLINE_WINDOW:]
+    known = window.dropna()
+    declines = int((known < 0).sum())
+    detail = {
+        "months": [ts.date().isoformat() for ts in window.index],
+        "changes": [None if pd.isna(v) else float(v) for v in window],
+        "known": len(known),
+    }
+    return make(
+        "payroll_declines_7m",
+        declines,
+        unit="count",
+        sources=[src],
+        ctx=ctx,
+        text_key="text.payroll_declines" if len(known) == DECLINE_WINDOW else "text.payroll_declines_gaps",
+        detail=detail,
+        declines=declines,
+        window=DECLINE_WINDOW,
+        known=len(known),
+    )
+
+
+def _payroll_average(s: pd.Series, src: Source, ctx: Context) -> Figure:
+    """The average change over the last PAYROLL_AVG_MONTHS months, when none of them is missing."""
+    recent = payroll_changes(s).iloc[-PAYROLL_AVG_MONTHS:]
+    if recent.isna().any() or len(recent) < PAYROLL_AVG_MONTHS:
+        return unavailable("payroll_3m_avg", "persons_change", ctx, "reason.gap", series="PAYEMS")
+    avg = float(recent.mean())
+    return make(
+        "payroll_3m_avg",
+        avg,
+        unit="persons_change",
+        sources=[src],
+        ctx=ctx,
+        text_key="text.payroll_3m_avg",
+        avg=per_lang(count_words, avg, sign=True),
+    )
+
+
+def _level_with_change(data: Data, ctx: Context, *, key: str, sid: str, unit: str, text_key: str) -> Figure:
+    """The latest level of a monthly series, with the level a year earlier in the text."""
     s = _monthly(data, sid).dropna()
     if s.empty:
         return unavailable(key, unit, ctx, "reason.no_data", **missing_reason([sid], ctx))
@@ -124,10 +139,10 @@ def _level_with_change(data: Data, ctx: Context, key: str, sid: str, unit: str, 
     return make(
         key,
         v,
-        unit,
-        [Source(sid, d)],
-        ctx,
-        text_key,
+        unit=unit,
+        sources=[Source(sid, d)],
+        ctx=ctx,
+        text_key=text_key,
         level=per_lang(fmt_v, v),
         month=per_lang(month, d),
         year_ago=ago,
@@ -156,17 +171,14 @@ def inflation(data: Data, ctx: Context) -> list[Figure]:
             out.append(unavailable(key, "percent", ctx, "reason.gap", series=sid))
             continue
         gap = v - INFLATION_TARGET
-        text_key = (
-            "text.inflation_above" if gap > 0.05 else "text.inflation_at" if gap >= -0.05 else "text.inflation_below"
-        )
         out.append(
             make(
                 key,
                 v,
-                "percent",
-                [Source(sid, d), Source(sid, d.replace(year=d.year - 1))],
-                ctx,
-                text_key,
+                unit="percent",
+                sources=[Source(sid, d), Source(sid, d.replace(year=d.year - 1))],
+                ctx=ctx,
+                text_key=inflation_text_key(gap),
                 detail={"target": INFLATION_TARGET},
                 level=per_lang(percent, v),
                 gap=per_lang(points, abs(gap)),
@@ -175,3 +187,10 @@ def inflation(data: Data, ctx: Context) -> list[Figure]:
             )
         )
     return out
+
+
+def inflation_text_key(gap: float) -> str:
+    """The sentence for inflation ``gap`` points from the target: above, at (within AT_TARGET_BAND) or below."""
+    if gap > AT_TARGET_BAND:
+        return "text.inflation_above"
+    return "text.inflation_at" if gap >= -AT_TARGET_BAND else "text.inflation_below"

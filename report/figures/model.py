@@ -6,7 +6,7 @@ import datetime as dt
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from report.calendar import Meeting
 from report.config import Assumptions
@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 Text = Mapping[str, str]  # {"en": ..., "zh-Hant": ...}
+Status = Literal["ok", "stale", "unavailable"]
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ class Figure:
     unit: str
     observed: dt.date | None
     sources: tuple[Source, ...]
-    status: str  # "ok", "stale" or "unavailable"
+    status: Status
     label: Text
     text: Text
     reason: Text | None = None
@@ -120,6 +121,7 @@ def missing_reason(series_ids: list[str], ctx: Context) -> dict[str, Any]:
 def make(
     key: str,
     value: float,
+    *,
     unit: str,
     sources: list[Source],
     ctx: Context,
@@ -139,7 +141,7 @@ def make(
     label = label or ctx.cat.both(f"fig.{key}")
     text = ctx.cat.both(text_key, **values)
     reason = None
-    status = "ok"
+    status: Status = "ok"
     if old:
         status = "stale"
         reason = ctx.cat.both(

@@ -13,10 +13,16 @@ from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from report.errors import RenderError, UsageError
 from report.i18n import Catalogue
+from report.render.templating import EMAIL, render_template
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
+
+    from report.charts import Chart
 
 EMAIL_CHARTS = ("balance_sheet", "sofr", "payrolls", "btc_cost")
 GMAIL_CLIP_BYTES = 102 * 1024  # Gmail clips an HTML part larger than this
@@ -146,7 +152,7 @@ def build_message(
             msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     msg.set_content(text, subtype="plain", charset="utf-8")
     msg.add_alternative(html, subtype="html", charset="utf-8")
-    related = cast(EmailMessage, msg.get_payload()[1])  # type: ignore[index]
+    related = cast(EmailMessage, cast(list[Any], msg.get_payload())[1])
     for cid, data in pngs.items():
         related.add_related(data, maintype="image", subtype="png", cid=f"<{cid}>", filename=f"{cid.split('.')[0]}.png")
     if pdf is not None:
@@ -160,7 +166,7 @@ def html_part(msg: EmailMessage) -> EmailMessage:
     part = msg.get_body(preferencelist=("html",))
     if part is None:
         raise RenderError("the message has no HTML part")
-    return part  # type: ignore[return-value]
+    return cast(EmailMessage, part)
 
 
 def check_size(msg: EmailMessage, with_pdf: bool) -> None:
@@ -202,4 +208,49 @@ def personalize(template: EmailMessage, recipient: str, edition: str) -> EmailMe
     return msg
 
 
-__all__ = ["EMAIL_CHARTS", "MailSettings", "build_message", "check_size", "load", "personalize"]
+def compose(
+    *,
+    env: Environment,
+    context: Mapping[str, Any],
+    cat: Catalogue,
+    mail: MailSettings,
+    langs: Sequence[str],
+    edition: str,
+    html_name: str | None,
+    pngs: Sequence[Chart],
+    pdf: tuple[str, bytes] | None,
+) -> EmailMessage:
+    """The newsletter of one edition: HTML with CSS inlined, the text part, PNG charts by cid:, the size checked."""
+    url = view_url(mail, edition, html_name) if html_name else None
+    cids = {c.id: cid_for(c.id, edition, domain_of(mail.sender)) for c in pngs}
+    subj = subject(cat, langs, context["edition_date_text"], context["fomc_days_text"])
+    unsubscribe = mail.unsubscribe_url or (f"mailto:{mail.unsubscribe_mailto}" if mail.unsubscribe_mailto else None)
+    preheader = " · ".join(f"{row['label'][langs[0]]} {row['value'][langs[0]]}" for row in context["headline"][:4])
+    html = render_template(
+        env,
+        EMAIL,
+        {
+            **context,
+            "subject": subj,
+            "preheader": preheader,
+            "view_url": url,
+            "email_charts": EMAIL_CHARTS,
+            "cids": cids,
+            "t_email": {k: cat.both(k) for k in cat.strings if k.startswith("email.")},
+            "unsubscribe_link": unsubscribe,
+        },
+    )
+    msg = build_message(
+        subject_line=subj,
+        html=inline_css(html),
+        text=plain_text(context, cat, langs, url, unsubscribe),
+        pngs={cids[c.id]: c.data for c in pngs},
+        mail=mail,
+        edition=edition,
+        pdf=pdf,
+    )
+    check_size(msg, with_pdf=pdf is not None)
+    return msg
+
+
+__all__ = ["EMAIL_CHARTS", "MailSettings", "build_message", "check_size", "compose", "load", "personalize"]

@@ -7,6 +7,8 @@ import ctypes.util
 import logging
 import shutil
 import subprocess
+import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -47,8 +49,8 @@ class _Collect(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def write_pdf(html: str, path: Path, base_url: Path, attachments: dict[str, bytes] | None = None) -> list[str]:
-    """Lay out ``html`` and write a PDF/A-3b with ``attachments`` embedded; returns WeasyPrint's warnings."""
+def write_pdf(html: str, attachments: Mapping[str, bytes] | None = None) -> tuple[bytes, list[str]]:
+    """Lay out ``html`` as a PDF/A-3b with ``attachments`` embedded; returns the PDF and WeasyPrint's warnings."""
     from weasyprint import HTML, Attachment
 
     collect = _Collect()
@@ -64,12 +66,25 @@ def write_pdf(html: str, path: Path, base_url: Path, attachments: dict[str, byte
         for name, data in (attachments or {}).items()
     ]
     try:
-        HTML(string=html, base_url=str(base_url)).write_pdf(str(path), pdf_variant="pdf/a-3b", attachments=files)
+        pdf = HTML(string=html).write_pdf(pdf_variant="pdf/a-3b", attachments=files)
     except OSError as exc:
-        raise RenderError(f"cannot write the PDF {path}: {exc}") from exc
+        raise RenderError(f"cannot lay out the PDF: {exc}") from exc
     finally:
         logger.removeHandler(collect)
-    return collect.messages
+    return bytes(pdf), collect.messages
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The text of a PDF as a reader's tool extracts it (poppler's pdftotext, layout kept)."""
+    if shutil.which("pdftotext") is None:
+        raise RenderError("pdftotext (Debian poppler-utils) is needed to read the PDF text")
+    with tempfile.TemporaryDirectory(prefix="brief-pdftext-") as tmp:
+        path = Path(tmp) / "edition.pdf"
+        path.write_bytes(pdf)
+        done = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RenderError(f"pdftotext could not read the PDF: {done.stderr.strip()}")
+    return done.stdout
 
 
 def _serve(conn: Any) -> None:
@@ -80,9 +95,9 @@ def _serve(conn: Any) -> None:
         msg = conn.recv()
         if msg is None:
             return
-        html, path, base_url, attachments = msg
+        html, attachments = msg
         try:
-            conn.send((True, write_pdf(html, Path(path), Path(base_url), attachments)))
+            conn.send((True, write_pdf(html, attachments)))
         except BaseException as exc:  # sent back and raised in the parent
             conn.send((False, exc))
     except (EOFError, KeyboardInterrupt):
@@ -110,18 +125,19 @@ class PdfWorker:
             self._proc.start()
             child.close()
 
-    def write(self, html: str, path: Path, base_url: Path, attachments: dict[str, bytes] | None = None) -> list[str]:
-        """Write the PDF (in the worker) and return WeasyPrint's warnings."""
+    def write(self, html: str, attachments: Mapping[str, bytes] | None = None) -> tuple[bytes, list[str]]:
+        """Lay out the PDF (in the worker) and return it with WeasyPrint's warnings."""
         if self._proc is None:
-            return write_pdf(html, path, base_url, attachments)
+            return write_pdf(html, attachments)
         try:
-            self._conn.send((html, str(path), str(base_url), attachments))
+            self._conn.send((html, dict(attachments or {})))
             ok, payload = self._conn.recv()
         except (EOFError, OSError) as exc:
-            raise RenderError(f"the PDF worker stopped before writing {path.name}") from exc
+            raise RenderError("the PDF worker stopped before the PDF was written") from exc
         if not ok:
             raise payload
-        return list(payload)
+        pdf, warnings = payload
+        return pdf, list(warnings)
 
     def close(self) -> None:
         """Stop the worker (it exits by itself after one PDF)."""

@@ -1,18 +1,23 @@
-"""The Jinja environment: autoescaped, strict, with a user template folder able to override the packaged one."""
+"""The Jinja environment (autoescaped, strict, a user template folder overriding the packaged one) and the one
+``render_template`` every template goes through, turning template and catalogue errors into one-line errors."""
 
 from __future__ import annotations
 
+import traceback
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, TemplateError
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, TemplateNotFound, TemplateSyntaxError
 from markupsafe import Markup
 
-from report.errors import RenderError
-from report.i18n import Catalogue, load_catalogue
+from report.errors import BriefError, RenderError
+from report.i18n import Catalogue, load_catalogue, merge_catalogues
 from report.resources import resource_dir
 
-TEMPLATE = "edition.html.j2"
+EDITION = "edition.html.j2"
+EMAIL = "email.html.j2"
+INDEX = "index.html.j2"
 
 
 def _folders(user_dir: Path | None) -> list[Path]:
@@ -48,17 +53,39 @@ def environment(user_dir: Path | None = None) -> Environment:
 
 
 def catalogue(user_dir: Path | None = None) -> Catalogue:
-    """The string catalogue: a user's ``strings.toml`` overrides the packaged one."""
-    for folder in _folders(user_dir):
-        path = folder / "strings.toml"
-        if path.is_file():
-            return load_catalogue(path)
-    raise RenderError("no strings.toml found in the template folders")
+    """The packaged string catalogue, with a user's ``strings.toml`` (any keys, any of the languages) over it."""
+    packaged = resource_dir("templates") / "strings.toml"
+    if not packaged.is_file():
+        raise RenderError(f"the packaged string catalogue {packaged} is missing; reinstall liquidity-brief")
+    base = load_catalogue(packaged)
+    user = user_dir / "strings.toml" if user_dir is not None else None
+    return merge_catalogues(base, load_catalogue(user, partial=True)) if user and user.is_file() else base
 
 
-def render(env: Environment, context: dict[str, Any], media: str, font: str) -> str:
-    """Render the edition page for ``media`` ("pdf" or "html")."""
+def _where(name: str, filename: str | None, exc: BaseException) -> str:
+    """``file:line`` of the template line that failed, from the traceback Jinja rewrites to template lines."""
+    path = filename or name
+    line = next(
+        (f.lineno for f in reversed(traceback.extract_tb(exc.__traceback__)) if f.filename == filename),
+        None,
+    )
+    return f"{path}:{line}" if line else path
+
+
+def render_template(env: Environment, name: str, context: Mapping[str, Any]) -> str:
+    """Render one template; any failure of a template (a user's override included) is one RenderError naming the
+    file and line, never a traceback."""
+    filename = None
     try:
-        return env.get_template(TEMPLATE).render(**context, media=media, font=font)
-    except TemplateError as exc:
-        raise RenderError(f"template error in {TEMPLATE}: {exc}") from exc
+        template = env.get_template(name)
+        filename = template.filename
+        return template.render(**context)
+    except TemplateNotFound as exc:
+        raise RenderError(f"template {exc.name} not found in the template folders") from exc
+    except TemplateSyntaxError as exc:
+        raise RenderError(f"{exc.filename or name}:{exc.lineno}: template syntax error: {exc.message}") from exc
+    except BriefError as exc:  # e.g. a catalogue string the template asked for is missing
+        raise RenderError(f"{_where(name, filename, exc)}: {exc}") from exc
+    except Exception as exc:
+        what = getattr(exc, "message", None) or str(exc) or exc.__class__.__name__
+        raise RenderError(f"{_where(name, filename, exc)}: template error: {what}") from exc

@@ -7,16 +7,14 @@ import datetime as dt
 from report.sources.base import Fetched, plain_rows
 from report.sources.http import Client, FetchError
 
-BASE_URL = "https://bitcoin-data.com"
-
 
 class BGeometricsProvider:
     """GET /v1/supply-loss: a list of {"d": "YYYY-MM-DD", "unixTs": ..., "supplyLoss": "..."}."""
 
     name = "BGeometrics"
 
-    def __init__(self, client: Client | None = None, base_url: str = BASE_URL) -> None:
-        self.client = client or Client("BGeometrics", min_interval=6.0, retries=1)
+    def __init__(self, client: Client, base_url: str) -> None:
+        self.client = client
         self.base_url = base_url.rstrip("/")
 
     def series_ids(self) -> tuple[str, ...]:

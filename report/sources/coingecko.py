@@ -7,16 +7,14 @@ import datetime as dt
 from report.sources.base import Fetched, plain_rows
 from report.sources.http import Client, FetchError
 
-BASE_URL = "https://api.coingecko.com"
-
 
 class CoinGeckoProvider:
     """Daily closes as BTC_PRICE; today's partial day is left out."""
 
     name = "CoinGecko"
 
-    def __init__(self, client: Client | None = None, base_url: str = BASE_URL, today: dt.date | None = None) -> None:
-        self.client = client or Client("CoinGecko", min_interval=2.0)
+    def __init__(self, client: Client, base_url: str, *, today: dt.date | None = None) -> None:
+        self.client = client
         self.base_url = base_url.rstrip("/")
         self.today = today or dt.date.today()
 

@@ -18,7 +18,6 @@ from report.store import Row
 
 SERIES = tuple(sid for sid, info in CATALOGUE.items() if info.source == FRED)
 REVISED = ("PAYEMS", "M2SL", "GDP", "JTSJOL", "PCEPILFE", "CPIAUCSL", "UNRATE")
-ROOT_URL = "https://api.stlouisfed.org/fred"
 
 
 class FredProvider:
@@ -29,11 +28,9 @@ class FredProvider:
 
     name = "FRED"
 
-    def __init__(
-        self, api_key: str, client: Client | None = None, root_url: str = ROOT_URL, vintages: bool = False
-    ) -> None:
+    def __init__(self, api_key: str, client: Client, root_url: str, *, vintages: bool = False) -> None:
         self._key = api_key
-        self.client = client or Client("FRED", min_interval=0.5)  # FRED allows 120 requests a minute
+        self.client = client
         self.root_url = root_url.rstrip("/")
         self.vintages = vintages
 

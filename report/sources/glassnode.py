@@ -7,17 +7,15 @@ import datetime as dt
 from report.sources.base import Fetched, day_of, plain_rows
 from report.sources.http import Client, FetchError
 
-BASE_URL = "https://api.glassnode.com"
-
 
 class GlassnodeProvider:
     """GET /v1/metrics/supply/loss_sum: a list of {"t": unix seconds, "v": BTC}."""
 
     name = "Glassnode"
 
-    def __init__(self, api_key: str, client: Client | None = None, base_url: str = BASE_URL) -> None:
+    def __init__(self, api_key: str, client: Client, base_url: str) -> None:
         self._key = api_key
-        self.client = client or Client("Glassnode", min_interval=1.0)
+        self.client = client
         self.base_url = base_url.rstrip("/")
 
     def series_ids(self) -> tuple[str, ...]:

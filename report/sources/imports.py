@@ -163,13 +163,14 @@ def _two_column(path: Path, rows: Iterator[tuple[int, list[str]]], sid: str, fmt
 
 def _alfred(path: Path, rows: Iterator[tuple[int, list[str]]], names: list[str], hline: int) -> Parsed:
     """One column per vintage: a value holds from its vintage date until the next vintage that changes it."""
-    ids = {ALFRED_COLUMN.match(h).group(1) for h in names[1:]}  # type: ignore[union-attr]
+    matches = [(h, m) for h in names[1:] if (m := ALFRED_COLUMN.match(h)) is not None]
+    ids = {m.group(1) for _, m in matches}
     if len(ids) != 1:
         raise _fail(path, hline, f"vintage columns name several series: {', '.join(sorted(ids))}")
     sid = _known(ids.pop(), path, hline)
     vintages = []
-    for h in names[1:]:
-        stamp = ALFRED_COLUMN.match(h).group(2)  # type: ignore[union-attr]
+    for h, m in matches:
+        stamp = m.group(2)
         try:
             vintages.append(dt.datetime.strptime(stamp, "%Y%m%d").date())
         except ValueError as exc:
@@ -249,7 +250,7 @@ def import_files(
             parsed = parse(path, series_hint)
             with store.transaction() as db:
                 counts = {
-                    sid: store.write_series(db, SERIES[sid], rows, parsed.vintages)
+                    sid: store.write_series(db, SERIES[sid], rows, vintages=parsed.vintages)
                     for sid, rows in parsed.series.items()
                 }
             done.append(Imported(path, parsed.format, counts))

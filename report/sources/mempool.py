@@ -8,7 +8,6 @@ from typing import Any
 from report.sources.base import Fetched, day_of, plain_rows
 from report.sources.http import Client, FetchError
 
-BASE_URL = "https://mempool.space"
 HALVING_INTERVAL = 210_000
 
 
@@ -33,8 +32,8 @@ class MempoolProvider:
 
     name = "mempool.space"
 
-    def __init__(self, client: Client | None = None, base_url: str = BASE_URL, today: dt.date | None = None) -> None:
-        self.client = client or Client("mempool.space", min_interval=1.0)
+    def __init__(self, client: Client, base_url: str, *, today: dt.date | None = None) -> None:
+        self.client = client
         self.base_url = base_url.rstrip("/")
         self.today = today or dt.date.today()
         self._cache: dict[str, Any] = {}

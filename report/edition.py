@@ -1,0 +1,251 @@
+"""One edition made in memory: figures, charts, template context, HTML, PDF and e-mail, from assembled inputs.
+
+No disk and no archive policy here: ``make_edition`` returns the edition's files as bytes with its manifest data
+and warnings; ``report.archive.EditionWriter`` commits them. The command modules in ``report/pipeline/`` assemble
+``EditionInputs`` (from the store, or from an archived snapshot for a rebuild) and call the two in turn.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from report import __version__
+from report.archive import FIGURES, NOTES, PREVIOUS, edition_name, json_bytes, tree_hash
+from report.calendar import Meeting, status
+from report.config import Settings
+from report.errors import DataError, UsageError
+from report.resources import resource_dir
+
+if TYPE_CHECKING:
+    from email.message import EmailMessage
+
+    from report.charts import Chart
+    from report.figures import Figure
+    from report.i18n import Catalogue
+    from report.render.context import Notes
+    from report.render.email import MailSettings
+    from report.render.pdf import PdfWorker
+    from report.store import ObservationSource
+
+Progress = Callable[[str], None]
+
+
+def quiet(_: str) -> None:
+    """Progress that goes nowhere."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class EditionInputs:
+    """Everything an edition is made from; nothing else is read while making it."""
+
+    settings: Settings
+    as_of: dt.date
+    demo: bool
+    source: ObservationSource
+    meetings: tuple[Meeting, ...]
+    name: str  # the archive folder the edition will have (e-mail content ids and links name it)
+    generated: dt.datetime
+    notes: Notes | None = None
+    previous: Mapping[str, Any] | None = None  # the figures.json "since the last edition" compares with
+    previous_name: str | None = None  # the archived edition it came from, if any
+    vintages: Mapping[str, str] = field(default_factory=dict)  # kind of data per series, for the manifest
+    parallel: bool = True  # draw charts in worker processes
+
+    @property
+    def variant(self) -> str:
+        """The edition's name without a revision: 2025-12-08-demo."""
+        return edition_name(self.as_of, demo=self.demo, langs=self.settings.langs)
+
+
+@dataclass(frozen=True)
+class MadeEdition:
+    """An edition in memory: its files, the manifest data (without file hashes) and what went wrong softly."""
+
+    files: dict[str, bytes]
+    manifest: dict[str, Any]
+    figures: tuple[Figure, ...]
+    warnings: tuple[str, ...]
+
+
+def check_not_future(as_of: dt.date, today: dt.date | None = None) -> None:
+    """Reject an edition date after today: an edition can only use data already published."""
+    today = today or dt.date.today()
+    if as_of > today:
+        raise UsageError(f"--as-of {as_of} is after today ({today}); an edition can only use published data")
+
+
+def check_as_of(as_of: dt.date, source: ObservationSource, today: dt.date | None = None) -> None:
+    """Reject an edition date after today, or before the data begins."""
+    check_not_future(as_of, today)
+    first = source.first_date()
+    if first is None:
+        raise DataError(f"the data store {getattr(source, 'path', '')} holds no observations")
+    if as_of < first:
+        raise DataError(f"--as-of {as_of} is before the data begins ({first}); choose a later date")
+
+
+def compute_figures(
+    source: ObservationSource, *, as_of: dt.date, settings: Settings, meetings: Sequence[Meeting], cat: Catalogue
+) -> tuple[list[Figure], dict[str, Any]]:
+    """Load every input series as it stood on ``as_of`` and compute the key figures; returns figures and data."""
+    from report.figures import INPUT_SERIES, Context, compute_all
+
+    data = source.load(INPUT_SERIES, as_of)
+    ctx = Context(as_of=as_of, cat=cat, meetings=tuple(meetings), **settings.assumptions())
+    return compute_all(data, ctx), dict(data)
+
+
+def figures_document(figures: Sequence[Figure], as_of: dt.date, *, demo: bool) -> dict[str, Any]:
+    """The stable JSON interface (docs/figures.md)."""
+    return {
+        "edition": as_of.isoformat(),
+        "demo": demo,
+        "version": __version__,
+        "figures": [f.to_json() for f in figures],
+    }
+
+
+def mail_settings(settings: Settings) -> MailSettings:
+    """Sender and list settings for the newsletter."""
+    from report.render.email import MailSettings
+
+    return MailSettings(
+        settings.email_from,
+        settings.email_reply_to,
+        settings.public_url,
+        settings.unsubscribe_url,
+        settings.unsubscribe_mailto,
+    )
+
+
+def make_edition(
+    inputs: EditionInputs, *, pdf_worker: PdfWorker | None = None, progress: Progress = quiet
+) -> MadeEdition:
+    """Make the edition's files in memory. ``pdf_worker`` lays out the PDF in another process when given."""
+    from report.render.templating import catalogue, environment
+
+    s = inputs.settings
+    cat = catalogue(s.templates_dir)
+    env = environment(s.templates_dir)
+    progress(f"Computing figures as of {inputs.as_of}")
+    figs, data = compute_figures(inputs.source, as_of=inputs.as_of, settings=s, meetings=inputs.meetings, cat=cat)
+    progress("Drawing charts")
+    charts, pngs = _charts(inputs, data, figs)
+    context = _context(inputs, figs, charts, cat)
+    stem = f"liquidity-brief-{inputs.variant}"
+    doc = json_bytes(figures_document(figs, inputs.as_of, demo=inputs.demo))
+    files: dict[str, bytes] = {FIGURES: doc}
+    warnings: list[str] = []
+    if "html" in s.formats:
+        progress("Writing the HTML page")
+        files[f"{stem}.html"] = _page(env, context, media="html", font=s.cjk_font).encode("utf-8")
+    if "pdf" in s.formats:
+        progress("Laying out the PDF")
+        files[f"{stem}.pdf"], pdf_warnings = _pdf(_page(env, context, media="pdf", font=s.cjk_font), doc, pdf_worker)
+        warnings += pdf_warnings
+    if "email" in s.formats:
+        progress("Writing the e-mail")
+        files.update(_email_files(inputs, env=env, context=context, cat=cat, pngs=pngs, files=files, stem=stem))
+    if inputs.previous is not None:  # what "since the last edition" compared with, for rebuilds
+        files[PREVIOUS] = json_bytes(inputs.previous, indent=None)
+    if inputs.notes is not None:
+        files[NOTES] = json_bytes(inputs.notes.to_json(), indent=None)
+    return MadeEdition(files, _manifest(inputs), tuple(figs), tuple(warnings))
+
+
+def _charts(inputs: EditionInputs, data: Mapping[str, Any], figs: Sequence[Figure]) -> tuple[list[Chart], list[Chart]]:
+    from report.charts import ChartJob, ChartSettings
+    from report.render.email import EMAIL_CHARTS
+
+    s = inputs.settings
+    chart_settings = ChartSettings(
+        s.langs, resource_dir("charts"), inputs.as_of, s.miner_efficiency_j_per_th, s.power_usd_per_kwh, s.cjk_font
+    )
+    job = ChartJob(
+        data,
+        figs,
+        chart_settings,
+        workers=2 if inputs.parallel else 1,
+        png_ids=EMAIL_CHARTS if "email" in s.formats else (),
+    )
+    return job.result()
+
+
+def _context(inputs: EditionInputs, figs: Sequence[Figure], charts: Sequence[Chart], cat: Catalogue) -> dict[str, Any]:
+    from report.render.context import EditionMeta
+    from report.render.context import build as build_context
+
+    meta = EditionMeta(
+        as_of=inputs.as_of,
+        demo=inputs.demo,
+        langs=inputs.settings.langs,
+        version=__version__,
+        generated=inputs.generated,
+        qt_end=inputs.settings.qt_end,
+        fomc=status(inputs.meetings, inputs.as_of),
+        notes=inputs.notes,
+        previous=inputs.previous,
+    )
+    return build_context(figs, charts, meta, cat)
+
+
+def _page(env: Any, context: Mapping[str, Any], *, media: str, font: str) -> str:
+    from report.render.templating import EDITION, render_template
+
+    return render_template(env, EDITION, {**context, "media": media, "font": font})
+
+
+def _pdf(html: str, doc: bytes, worker: PdfWorker | None) -> tuple[bytes, list[str]]:
+    from report.render.pdf import write_pdf
+
+    attachments = {FIGURES: doc}
+    return worker.write(html, attachments) if worker is not None else write_pdf(html, attachments)
+
+
+def _email_files(
+    inputs: EditionInputs,
+    *,
+    env: Any,
+    context: Mapping[str, Any],
+    cat: Catalogue,
+    pngs: Sequence[Chart],
+    files: Mapping[str, bytes],
+    stem: str,
+) -> dict[str, bytes]:
+    from report.render.email import compose, preview_html
+
+    s = inputs.settings
+    pdf_name = f"{stem}.pdf"
+    pdf = (pdf_name, files[pdf_name]) if s.attach_pdf and pdf_name in files else None
+    msg: EmailMessage = compose(
+        env=env,
+        context=context,
+        cat=cat,
+        mail=mail_settings(s),
+        langs=s.langs,
+        edition=inputs.name,
+        html_name=f"{stem}.html" if "html" in s.formats else None,
+        pngs=pngs,
+        pdf=pdf,
+    )
+    return {"email.eml": msg.as_bytes(), "email.html": preview_html(msg).encode("utf-8")}
+
+
+def _manifest(inputs: EditionInputs) -> dict[str, Any]:
+    s = inputs.settings
+    return {
+        "edition": inputs.name,
+        "as_of": inputs.as_of.isoformat(),
+        "demo": inputs.demo,
+        "langs": list(s.langs),
+        "formats": list(s.formats),
+        "version": __version__,
+        "built_at": inputs.generated.isoformat(),
+        "templates_sha256": tree_hash(resource_dir("templates")),
+        "charts_sha256": tree_hash(resource_dir("charts")),
+        "vintages": dict(inputs.vintages),
+        "previous": inputs.previous_name,
+    }

@@ -1,0 +1,155 @@
+"""``brief build`` and ``brief figures``: assemble an edition's inputs, make it in memory, commit it to the archive."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import enum
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from report.archive import SNAPSHOT, EditionRef, EditionWriter, edition_name, previous, snapshot
+from report.calendar import Meeting, load_calendar
+from report.config import Settings
+from report.edition import (
+    EditionInputs,
+    Progress,
+    check_as_of,
+    check_not_future,
+    compute_figures,
+    figures_document,
+    make_edition,
+    quiet,
+)
+from report.errors import UsageError
+from report.figures import INPUT_SERIES, Figure
+from report.pipeline.common import default_as_of, open_store, pdf_worker, preflight
+from report.store import Store
+
+
+class BuildStatus(enum.Enum):
+    """What ``build`` did."""
+
+    BUILT = "built"
+    EXISTING = "existing"  # the edition was archived already and is reported as it is
+
+
+@dataclass(frozen=True)
+class Edition:
+    """An archived edition: where it is, what it holds, and whether this call built it."""
+
+    folder: Path
+    files: tuple[Path, ...]
+    as_of: dt.date
+    demo: bool
+    warnings: tuple[str, ...]
+    status: BuildStatus = BuildStatus.BUILT
+
+    def file(self, suffix: str) -> Path:
+        """The edition's file ending in ``suffix`` (".pdf", ".html", "figures.json")."""
+        return next(p for p in self.files if p.name.endswith(suffix))
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+def _previous(
+    settings: Settings,
+    store: Store,
+    *,
+    day: dt.date,
+    demo: bool,
+    previous_as_of: dt.date | None,
+    meetings: tuple[Meeting, ...],
+) -> tuple[dict[str, Any] | None, str | None]:
+    """What "since the last edition" compares with: the previous date of a backfill, computed point in time from
+    the same store, else the newest archived edition before this one (its figures and its name)."""
+    if previous_as_of is not None:
+        from report.render.templating import catalogue
+
+        cat = catalogue(settings.templates_dir)
+        figs, _ = compute_figures(store, as_of=previous_as_of, settings=settings, meetings=meetings, cat=cat)
+        return json.loads(json.dumps(figures_document(figs, previous_as_of, demo=demo))), None
+    variant = edition_name(day, demo=demo, langs=settings.langs)
+    ref = previous(settings.out_dir, day, demo=demo, variant_suffix=variant.removeprefix(day.isoformat()))
+    return (ref.figures(), ref.name) if ref is not None else (None, None)
+
+
+def build(
+    settings: Settings,
+    *,
+    demo: bool,
+    as_of: dt.date | None = None,
+    notes_path: Path | None = None,
+    force: bool = False,
+    parallel: bool = True,
+    previous_as_of: dt.date | None = None,
+    progress: Progress = quiet,
+) -> Edition:
+    """Build one edition into ``out_dir/editions/<name>/``. An existing edition is kept as it is (``force`` builds
+    a new revision beside it); ``parallel=False`` draws charts and lays out the PDF in this process."""
+    from report.notes import load_notes
+
+    if settings.attach_pdf and "email" in settings.formats and "pdf" not in settings.formats:
+        raise UsageError("--attach-pdf needs the PDF: add pdf to --format")
+    notes = load_notes(notes_path) if notes_path is not None else None  # fail before any work
+    meetings = tuple(load_calendar(settings.fomc_calendar))
+    day = as_of or default_as_of(demo=demo)
+    check_not_future(day)
+    writer = EditionWriter(settings.out_dir)
+    variant = edition_name(day, demo=demo, langs=settings.langs)
+    existing = writer.existing(variant)
+    if existing is not None and not force:
+        return _edition(existing, demo=demo, warnings=(), status=BuildStatus.EXISTING)
+    warnings = preflight(settings)
+    writer.prepare()
+    with contextlib.ExitStack() as stack:
+        worker = pdf_worker(settings, parallel=parallel)
+        if worker is not None:
+            stack.enter_context(worker)
+        store = stack.enter_context(open_store(settings, demo=demo, progress=progress))
+        check_as_of(day, store)
+        prev_doc, prev_name = _previous(
+            settings, store, day=day, demo=demo, previous_as_of=previous_as_of, meetings=meetings
+        )
+        snap, vintages = snapshot(store, INPUT_SERIES, day)
+        inputs = EditionInputs(
+            settings=settings,
+            as_of=day,
+            demo=demo,
+            source=store,
+            meetings=meetings,
+            name=writer.next_name(variant),
+            generated=_now(),
+            notes=notes,
+            previous=prev_doc,
+            previous_name=prev_name,
+            vintages=vintages,
+            parallel=parallel,
+        )
+        made = make_edition(inputs, pdf_worker=worker, progress=progress)
+    ref = writer.commit(inputs.name, {**made.files, SNAPSHOT: snap}, made.manifest)
+    return _edition(ref, demo=demo, warnings=(*warnings, *made.warnings), status=BuildStatus.BUILT)
+
+
+def _edition(ref: EditionRef, *, demo: bool, warnings: tuple[str, ...], status: BuildStatus) -> Edition:
+    return Edition(ref.folder, ref.files(), ref.as_of, demo, warnings, status)
+
+
+def figures(
+    settings: Settings, *, demo: bool, as_of: dt.date | None = None, progress: Progress = quiet
+) -> tuple[dt.date, list[Figure]]:
+    """The key figures for an edition date (``brief figures``)."""
+    from report.render.templating import catalogue
+
+    meetings = load_calendar(settings.fomc_calendar)
+    day = as_of or default_as_of(demo=demo)
+    with open_store(settings, demo=demo, progress=progress) as store:
+        check_as_of(day, store)
+        figs, _ = compute_figures(
+            store, as_of=day, settings=settings, meetings=meetings, cat=catalogue(settings.templates_dir)
+        )
+    return day, figs

@@ -1,0 +1,51 @@
+"""``brief calendar``: the FOMC meetings of a year, the next one and its blackout, and crontab lines for ``run``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shlex
+from collections.abc import Sequence
+from pathlib import Path
+
+from report.calendar import FomcStatus, Meeting, load_calendar, meetings_in, status
+from report.config import Settings
+from report.errors import UsageError
+
+RUN_HOUR = 7  # local time of the weekly run and of the pre-FOMC run
+WEEKLY_DAY = 1  # cron's day of week: Monday
+
+
+def meetings(settings: Settings) -> list[Meeting]:
+    """The FOMC meetings of the bundled (or configured) calendar."""
+    return load_calendar(settings.fomc_calendar)
+
+
+def year(settings: Settings, year: int, today: dt.date) -> tuple[list[Meeting], FomcStatus]:
+    """The meetings of ``year`` and where ``today`` stands; a UsageError for a year the calendar does not cover."""
+    known = meetings(settings)
+    listed = meetings_in(known, year)
+    if not listed:
+        years = sorted({m.start.year for m in known})
+        raise UsageError(f"no meetings known for {year}; the calendar covers {years[0]}-{years[-1]}")
+    return listed, status(known, today)
+
+
+def cron_lines(meetings: Sequence[Meeting], today: dt.date, workdir: Path, brief: str) -> list[str]:
+    """Crontab lines: `brief run` every Monday at 07:00, and at 07:00 on the Friday before each coming meeting.
+
+    cron has no year field, so each meeting's line checks the year itself.
+    """
+    cmd = f"cd {shlex.quote(str(workdir))} && {brief} run >> brief-run.log 2>&1"
+    lines = [
+        "# Liquidity Brief: the weekly edition, Mondays 07:00",
+        f"0 {RUN_HOUR} * * {WEEKLY_DAY} {cmd}",
+        "# and on the Friday before each FOMC meeting (the pre-FOMC edition for the desk)",
+    ]
+    for m in meetings:
+        friday = m.start - dt.timedelta(days=(m.start.weekday() - 4) % 7 or 7)
+        if friday >= today:
+            lines.append(
+                f'0 {RUN_HOUR} {friday.day} {friday.month} * [ "$(date +\\%Y)" = "{friday.year}" ] && {cmd}'
+                f"  # meeting {m.start.isoformat()}"
+            )
+    return lines
