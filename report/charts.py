@@ -13,7 +13,7 @@ import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import matplotlib
 
@@ -36,6 +36,7 @@ GREEN = "#2e8b57"
 GREY = "#7f8c8d"
 ORANGE = "#e67e22"
 MAX_POINTS = 420
+ChartFormat = Literal["svg", "png"]
 
 
 @dataclass(frozen=True)
@@ -106,18 +107,21 @@ def _no_data(ax: Axes, labels: Mapping[str, Any], langs: Sequence[str]) -> None:
     ax.set_yticks([])
 
 
-ChartFn = Callable[[MplFigure, Mapping[str, pd.Series], Mapping[str, Figure], "ChartCtx"], None]
+ChartFn = Callable[[MplFigure, "ChartCtx"], None]
 
 
 @dataclass(frozen=True)
 class ChartCtx:
-    """What a chart function gets: its catalogue entry, legend labels, languages, start date and settings."""
+    """What a chart function gets: its catalogue entry, legend labels, languages, start date, settings, the data
+    and the figures."""
 
     spec: Mapping[str, Any]
     labels: Mapping[str, Any]
     langs: tuple[str, ...]
     start: pd.Timestamp
     settings: ChartSettings
+    data: Mapping[str, pd.Series]
+    figs: Mapping[str, Figure]
 
     def label(self, key: str, **values: Mapping[str, str]) -> str:
         """A legend label in the edition's languages; ``values`` are per language."""
@@ -146,7 +150,8 @@ def _legend(fig: MplFigure, ax: Axes) -> None:
         ax.legend(loc="upper left")
 
 
-def _reserves(fig: MplFigure, data: Mapping[str, pd.Series], figs: Mapping[str, Figure], c: ChartCtx) -> None:
+def _reserves(fig: MplFigure, c: ChartCtx) -> None:
+    data = c.data
     ax = fig.add_subplot()
     res = _thin(data.get("WRESBAL", pd.Series(dtype=float)), c.start)
     if res.empty:
@@ -160,7 +165,8 @@ def _reserves(fig: MplFigure, data: Mapping[str, pd.Series], figs: Mapping[str, 
     _legend(fig, ax)
 
 
-def _balance_sheet(fig: MplFigure, data: Mapping[str, pd.Series], figs: Mapping[str, Figure], c: ChartCtx) -> None:
+def _balance_sheet(fig: MplFigure, c: ChartCtx) -> None:
+    data, figs = c.data, c.figs
     ax = fig.add_subplot()
     s = _thin(data.get("WALCL", pd.Series(dtype=float)), c.start)
     if s.empty:
@@ -197,7 +203,8 @@ def _balance_sheet(fig: MplFigure, data: Mapping[str, pd.Series], figs: Mapping[
     ax.legend(loc="upper left")
 
 
-def _m2(fig: MplFigure, data: Mapping[str, pd.Series], figs: Mapping[str, Figure], c: ChartCtx) -> None:
+def _m2(fig: MplFigure, c: ChartCtx) -> None:
+    data, figs = c.data, c.figs
     ax = fig.add_subplot()
     s = _thin(data.get("M2SL", pd.Series(dtype=float)), c.start)
     if s.empty:
@@ -211,7 +218,8 @@ def _m2(fig: MplFigure, data: Mapping[str, pd.Series], figs: Mapping[str, Figure
     ax.legend(loc="upper left")
 
 
-def _sofr(fig: MplFigure, data: Mapping[str, pd.Series], figs: Mapping[str, Figure], c: ChartCtx) -> None:
+def _sofr(fig: MplFigure, c: ChartCtx) -> None:
+    data = c.data
     ax = fig.add_subplot()
     sofr = data.get("SOFR", pd.Series(dtype=float)).dropna()
     sofr = sofr[sofr.index >= c.start]
@@ -243,7 +251,8 @@ def _sofr(fig: MplFigure, data: Mapping[str, pd.Series], figs: Mapping[str, Figu
     ax.legend(loc="lower left", ncols=4)
 
 
-def _payrolls(fig: MplFigure, data: Mapping[str, pd.Series], figs: Mapping[str, Figure], c: ChartCtx) -> None:
+def _payrolls(fig: MplFigure, c: ChartCtx) -> None:
+    data = c.data
     ax = fig.add_subplot()
     s = data.get("PAYEMS", pd.Series(dtype=float)).dropna()
     if s.empty:
@@ -256,7 +265,8 @@ def _payrolls(fig: MplFigure, data: Mapping[str, pd.Series], figs: Mapping[str, 
     ax.set_ylabel(c.axis("left"))
 
 
-def _inflation(fig: MplFigure, data: Mapping[str, pd.Series], figs: Mapping[str, Figure], c: ChartCtx) -> None:
+def _inflation(fig: MplFigure, c: ChartCtx) -> None:
+    data = c.data
     ax = fig.add_subplot()
     drawn = False
     for sid, key, color in (("PCEPILFE", "core_pce", BLUE), ("CPIAUCSL", "cpi", ORANGE)):
@@ -275,7 +285,8 @@ def _inflation(fig: MplFigure, data: Mapping[str, pd.Series], figs: Mapping[str,
     ax.legend(loc="upper right")
 
 
-def _btc_cost(fig: MplFigure, data: Mapping[str, pd.Series], figs: Mapping[str, Figure], c: ChartCtx) -> None:
+def _btc_cost(fig: MplFigure, c: ChartCtx) -> None:
+    data = c.data
     ax = fig.add_subplot()
     price = _thin(price_series(data)[1], c.start)
     if price.empty:
@@ -292,7 +303,8 @@ def _btc_cost(fig: MplFigure, data: Mapping[str, pd.Series], figs: Mapping[str, 
     ax.legend(loc="upper left")
 
 
-def _hashrate(fig: MplFigure, data: Mapping[str, pd.Series], figs: Mapping[str, Figure], c: ChartCtx) -> None:
+def _hashrate(fig: MplFigure, c: ChartCtx) -> None:
+    data = c.data
     ax = fig.add_subplot()
     hr = data.get("BTC_HASHRATE", pd.Series(dtype=float)).dropna()
     if hr.empty:
@@ -308,7 +320,8 @@ def _hashrate(fig: MplFigure, data: Mapping[str, pd.Series], figs: Mapping[str, 
     _legend(fig, ax)
 
 
-def _supply_in_loss(fig: MplFigure, data: Mapping[str, pd.Series], figs: Mapping[str, Figure], c: ChartCtx) -> None:
+def _supply_in_loss(fig: MplFigure, c: ChartCtx) -> None:
+    data = c.data
     ax = fig.add_subplot()
     s = _thin(data.get("BTC_SUPPLY_IN_LOSS", pd.Series(dtype=float)), c.start)
     if s.empty:
@@ -335,21 +348,22 @@ CHARTS: dict[str, ChartFn] = {
 
 def render_one(
     chart_id: str,
+    settings: ChartSettings,
+    *,
     data: Mapping[str, pd.Series],
     figures: Mapping[str, Figure],
-    settings: ChartSettings,
     catalogue: Mapping[str, Any],
-    fmt: str = "svg",
+    fmt: ChartFormat = "svg",
 ) -> Chart:
     """Draw one chart from the catalogue and serialise it as SVG or PNG."""
     spec = catalogue[chart_id]
     langs = settings.langs
     start = pd.Timestamp(settings.as_of) - pd.Timedelta(days=round(365.25 * float(spec["years"])))
-    ctx = ChartCtx(spec, catalogue["labels"], langs, start, settings)
+    ctx = ChartCtx(spec, catalogue["labels"], langs, start, settings, data, figures)
     rc = {"font.sans-serif": [settings.font, "Noto Sans CJK TC", "DejaVu Sans"]}
     with style.context([str(settings.style_dir / "house.mplstyle"), rc]):
         fig = MplFigure()
-        CHARTS[chart_id](fig, data, figures, ctx)
+        CHARTS[chart_id](fig, ctx)
         if len(fig.axes) > 1:  # a right-hand axis needs room for its labels
             fig.subplots_adjust(right=0.915)
         for ax in fig.axes[:1]:
@@ -373,15 +387,16 @@ def chart_ids(settings: ChartSettings) -> list[str]:
 
 
 def render_tasks(
-    tasks: Sequence[tuple[str, str]],
+    tasks: Sequence[tuple[str, ChartFormat]],
+    settings: ChartSettings,
+    *,
     data: Mapping[str, pd.Series],
     figures: Sequence[Figure],
-    settings: ChartSettings,
 ) -> list[Chart]:
     """Charts given as (chart id, "svg" or "png") pairs."""
     catalogue = load_catalogue(settings.style_dir)
     by_key = {f.key: f for f in figures}
-    return [render_one(cid, data, by_key, settings, catalogue, fmt) for cid, fmt in tasks]
+    return [render_one(cid, settings, data=data, figures=by_key, catalogue=catalogue, fmt=fmt) for cid, fmt in tasks]
 
 
 class ChartJob:
@@ -393,29 +408,34 @@ class ChartJob:
 
     def __init__(
         self,
+        settings: ChartSettings,
+        *,
         data: Mapping[str, pd.Series],
         figures: Sequence[Figure],
-        settings: ChartSettings,
         workers: int = 2,
         png_ids: Sequence[str] = (),
     ) -> None:
         import multiprocessing as mp
         from concurrent.futures import Future, ProcessPoolExecutor
 
-        self._args = (data, figures, settings)
+        self._settings = settings
+        self._data, self._figures = data, figures
         ids = chart_ids(settings)
-        self._tasks = [(cid, "svg") for cid in ids] + [(cid, "png") for cid in png_ids if cid in ids]
+        self._tasks: list[tuple[str, ChartFormat]] = [(cid, "svg") for cid in ids]
+        self._tasks += [(cid, "png") for cid in png_ids if cid in ids]
         self._futures: list[Future[list[Chart]]] = []
         self._pool: ProcessPoolExecutor | None = None
         if workers > 1 and "fork" in mp.get_all_start_methods():
             self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork"))
             groups = [self._tasks[i::workers] for i in range(workers)]
-            self._futures = [self._pool.submit(render_tasks, g, data, figures, settings) for g in groups if g]
+            self._futures = [
+                self._pool.submit(render_tasks, g, settings, data=data, figures=figures) for g in groups if g
+            ]
 
     def result(self) -> tuple[list[Chart], list[Chart]]:
         """The SVG charts in catalogue order, and the PNG ones asked for (worker errors are raised here)."""
         if self._pool is None:
-            drawn = render_tasks(self._tasks, *self._args)
+            drawn = render_tasks(self._tasks, self._settings, data=self._data, figures=self._figures)
         else:
             try:
                 drawn = [c for f in self._futures for c in f.result()]

@@ -251,7 +251,7 @@ def calendar(state: State, year: int | None, cron: bool) -> None:
     settings = state.settings()
     today = dt.date.today()
     if cron:
-        for line in fomc.cron_lines(fomc.meetings(settings), today, Path.cwd(), _brief_command()):
+        for line in fomc.cron_lines(fomc.meetings(settings), today=today, workdir=Path.cwd(), brief=_brief_command()):
             click.echo(line)
         return
     year = year or today.year

@@ -119,7 +119,7 @@ def connect(s: SmtpSettings) -> smtplib.SMTP:
     return smtp
 
 
-def _write_outbox(template: EmailMessage, edition: str, pending: Sequence[str], folder: Path) -> list[Path]:
+def _write_outbox(template: EmailMessage, edition: str, *, pending: Sequence[str], folder: Path) -> list[Path]:
     """A dry run: one .eml per reader in ``folder``; nothing is sent or recorded."""
     folder.mkdir(parents=True, exist_ok=True)
     written = []
@@ -157,7 +157,7 @@ def send(
     for r in recipients:
         (report.already if r.lower() in served else pending).append(r)
     if dry_run is not None:
-        report.written = _write_outbox(template, edition, pending, dry_run)
+        report.written = _write_outbox(template, edition, pending=pending, folder=dry_run)
         return report
     if not pending:
         return report

@@ -134,7 +134,7 @@ def make_edition(
     figs, data = compute_figures(inputs.source, as_of=inputs.as_of, settings=s, meetings=inputs.meetings, cat=cat)
     progress("Drawing charts")
     charts, pngs = _charts(inputs, data, figs)
-    context = _context(inputs, figs, charts, cat)
+    context = _context(inputs, figs, charts=charts, cat=cat)
     stem = f"liquidity-brief-{inputs.variant}"
     doc = json_bytes(figures_document(figs, inputs.as_of, demo=inputs.demo))
     files: dict[str, bytes] = {FIGURES: doc}
@@ -165,16 +165,18 @@ def _charts(inputs: EditionInputs, data: Mapping[str, Any], figs: Sequence[Figur
         s.langs, resource_dir("charts"), inputs.as_of, s.miner_efficiency_j_per_th, s.power_usd_per_kwh, s.cjk_font
     )
     job = ChartJob(
-        data,
-        figs,
         chart_settings,
+        data=data,
+        figures=figs,
         workers=2 if inputs.parallel else 1,
         png_ids=EMAIL_CHARTS if "email" in s.formats else (),
     )
     return job.result()
 
 
-def _context(inputs: EditionInputs, figs: Sequence[Figure], charts: Sequence[Chart], cat: Catalogue) -> dict[str, Any]:
+def _context(
+    inputs: EditionInputs, figs: Sequence[Figure], *, charts: Sequence[Chart], cat: Catalogue
+) -> dict[str, Any]:
     from report.render.context import EditionMeta
     from report.render.context import build as build_context
 
@@ -189,7 +191,7 @@ def _context(inputs: EditionInputs, figs: Sequence[Figure], charts: Sequence[Cha
         notes=inputs.notes,
         previous=inputs.previous,
     )
-    return build_context(figs, charts, meta, cat)
+    return build_context(figs, charts, meta=meta, cat=cat)
 
 
 def _page(env: Any, context: Mapping[str, Any], *, media: str, font: str) -> str:

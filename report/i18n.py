@@ -34,7 +34,7 @@ def _babel(lang: str) -> str:
         raise ValueError(f"unsupported language {lang!r}") from exc
 
 
-def number(value: float, lang: str, decimals: int = 0, sign: bool = False) -> str:
+def number(value: float, lang: str, decimals: int = 0, *, sign: bool = False) -> str:
     """A grouped number with a fixed count of decimals: 74,000 / 2.86 / +1.5."""
     pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
     rounded = round(value, decimals)
@@ -104,9 +104,9 @@ def count_words(value: float, lang: str, sign: bool = False) -> str:
     return ("+" + body) if sign and value > 0 else body
 
 
-def percent(value: float, lang: str, decimals: int = 1, sign: bool = False) -> str:
+def percent(value: float, lang: str, decimals: int = 1, *, sign: bool = False) -> str:
     """A percentage given in percent units: 9.2 -> "9.2%"."""
-    return number(value, lang, decimals, sign) + "%"
+    return number(value, lang, decimals, sign=sign) + "%"
 
 
 def points(value: float, lang: str) -> str:
@@ -117,7 +117,7 @@ def points(value: float, lang: str) -> str:
 
 def basis_points(value: float, lang: str, sign: bool = True) -> str:
     """Basis points: en "+12 bp", zh-Hant "+12個基點"."""
-    body = number(value, lang, 0, sign)
+    body = number(value, lang, 0, sign=sign)
     return f"{body} bp" if lang == "en" else f"{body}個基點"
 
 
@@ -238,9 +238,9 @@ class Catalogue:
         try:
             return template.format(**values)
         except _TEMPLATE_ERRORS as exc:
-            raise RenderError(self._template_error(key, lang, template, values, exc)) from exc
+            raise RenderError(self._template_error(key, lang, template, values=values, exc=exc)) from exc
 
-    def _template_error(self, key: str, lang: str, template: str, values: Mapping[str, Any], exc: Exception) -> str:
+    def _template_error(self, key: str, lang: str, template: str, *, values: Mapping[str, Any], exc: Exception) -> str:
         """A one-line message naming the string, its file and the placeholder that failed."""
         where = f"string {key!r} ({lang}) in {self.origin.get(key) or self._files()}"
         culprit = _culprit(template, values)

@@ -131,7 +131,7 @@ def test_pdf_is_pdf_a_3b_with_figures_attached(arch):
 
 def test_index_and_feeds(arch, cat):
     s, _first, second = arch
-    written = write_index(s.out_dir, environment(None), cat, "https://brief.example.org")
+    written = write_index(s.out_dir, env=environment(None), cat=cat, public_url="https://brief.example.org")
     page = (s.out_dir / "index.html").read_text(encoding="utf-8")
     assert page.index("2025年12月8日") < page.index("2025年12月1日")  # newest first
     assert "<h2>2025</h2>" in page and "流動性週報：歷期總覽" in page and "Liquidity Brief: all editions" in page
@@ -168,7 +168,7 @@ def test_since_last_edition_compares_and_calls_out_revisions(arch, cat):
 def test_backfill_is_parallel_resumable_and_reports_failures(arch, tmp_path, monkeypatch):
     s, _, _ = arch
     s = s.replace(out_dir=tmp_path, formats=("html",))
-    dates = backfill_dates(D(2025, 11, 1), D(2025, 11, 22), "friday", [])
+    dates = backfill_dates(D(2025, 11, 1), D(2025, 11, 22), every="friday", meetings=[])
     assert dates == [D(2025, 11, 7), D(2025, 11, 14), D(2025, 11, 21)]
 
     def flaky(settings, *, as_of, **kw):
@@ -186,7 +186,7 @@ def test_backfill_is_parallel_resumable_and_reports_failures(arch, tmp_path, mon
     assert again == {D(2025, 11, 7): existing, D(2025, 11, 14): built, D(2025, 11, 21): existing}
     third = json.loads((tmp_path / "editions" / "2025-11-21-demo" / "previous.json").read_text(encoding="utf-8"))
     assert third["edition"] == "2025-11-14"  # compared with the previous date of the series
-    fomc = backfill_dates(D(2025, 1, 1), D(2025, 12, 31), "fomc", meetings(s))
+    fomc = backfill_dates(D(2025, 1, 1), D(2025, 12, 31), every="fomc", meetings=meetings(s))
     assert len(fomc) == 8 and fomc[-1] == D(2025, 12, 8)
 
 
@@ -205,7 +205,7 @@ def test_rebuild_check_confirms_and_catches_a_difference(arch, tmp_path):
 @pytest.mark.parametrize("width", [390, 1280])
 def test_index_and_edition_in_chromium(arch, cat, tmp_path, width):
     s, _, second = arch
-    write_index(s.out_dir, environment(None), cat, None)
+    write_index(s.out_dir, env=environment(None), cat=cat, public_url=None)
     probe = (
         "<script>window.__errors=[];window.addEventListener('error',e=>window.__errors.push(String(e.message)));"
         "const ce=console.error;console.error=(...a)=>{window.__errors.push(a.join(' '));ce(...a)};"

@@ -31,7 +31,7 @@ def test_every_chart_renders_as_svg(drawn):
     data, figs, settings = drawn
     catalogue = charts.load_catalogue(settings.style_dir)
     for cid in charts.chart_ids(settings):
-        c = charts.render_one(cid, data, figs, settings, catalogue)
+        c = charts.render_one(cid, settings, data=data, figures=figs, catalogue=catalogue)
         assert c.mime == "image/svg+xml" and c.data.startswith(b"<?xml"), cid
 
 

@@ -240,7 +240,7 @@ def test_untrusted_text_cannot_inject_html_or_headers(built, tmp_path):
 
 
 def test_cron_lines(meetings, tmp_path):
-    lines = cron_lines(meetings, dt.date(2026, 11, 23), tmp_path, "/usr/bin/brief")
+    lines = cron_lines(meetings, today=dt.date(2026, 11, 23), workdir=tmp_path, brief="/usr/bin/brief")
     assert lines[1].startswith("0 7 * * 1 cd ") and "/usr/bin/brief run" in lines[1]
     assert any(line.startswith('0 7 4 12 * [ "$(date +\\%Y)" = "2026" ]') for line in lines)  # Fri before 8 Dec
     assert not any("2025" in line for line in lines)

@@ -63,8 +63,8 @@ def price(data: Data, ctx: Context) -> list[Figure]:
     if s.empty:
         why = missing_reason(["CBBTCUSD", "BTC_PRICE"], ctx)
         return [
-            unavailable("btc_price", "USD", ctx, "reason.no_data", **why),
-            unavailable("btc_drawdown", "percent", ctx, "reason.no_data", **why),
+            unavailable("btc_price", "USD", ctx, reason_key="reason.no_data", **why),
+            unavailable("btc_drawdown", "percent", ctx, reason_key="reason.no_data", **why),
         ]
     d, p = s.index[-1].date(), float(s.iloc[-1])
     hi_d, hi = s.idxmax().date(), float(s.max())
@@ -105,7 +105,9 @@ def miner_cost(data: Data, ctx: Context) -> list[Figure]:
     if missing or revenue.empty:
         cost_missing = _cost_unavailable(missing or ["BTC_ISSUANCE", "BTC_FEES"], ctx)
         if hr.empty:
-            cost_missing.append(unavailable("hashrate", "H/s", ctx, "reason.no_data", **missing_reason(missing, ctx)))
+            cost_missing.append(
+                unavailable("hashrate", "H/s", ctx, reason_key="reason.no_data", **missing_reason(missing, ctx))
+            )
         return cost_missing
     hr_d, rev_d = hr.index[-1].date(), revenue.index[-1].date()
     hr_avg = float(hr.iloc[-SMOOTH_DAYS:].mean())
@@ -127,7 +129,7 @@ def miner_cost(data: Data, ctx: Context) -> list[Figure]:
     return [
         hashrate_fig,
         _miner_cost_figure(cost, srcs, hashrate_hs=hr_avg, btc_per_day=per_day, ctx=ctx),
-        _price_to_cost(data, cost, srcs, ctx),
+        _price_to_cost(data, cost, srcs=srcs, ctx=ctx),
     ]
 
 
@@ -135,8 +137,8 @@ def _cost_unavailable(missing: list[str], ctx: Context) -> list[Figure]:
     """The cost and price-to-cost figures when an input is missing."""
     why = missing_reason(missing, ctx)
     return [
-        unavailable("miner_cost", "USD", ctx, "reason.no_data", **why),
-        unavailable("btc_price_to_cost", "ratio", ctx, "reason.no_data", **why),
+        unavailable("miner_cost", "USD", ctx, reason_key="reason.no_data", **why),
+        unavailable("btc_price_to_cost", "ratio", ctx, reason_key="reason.no_data", **why),
     ]
 
 
@@ -182,12 +184,12 @@ def _miner_cost_figure(
     )
 
 
-def _price_to_cost(data: Data, cost: float, srcs: list[Source], ctx: Context) -> Figure:
+def _price_to_cost(data: Data, cost: float, *, srcs: list[Source], ctx: Context) -> Figure:
     """The latest price over the production cost."""
     psid, p = price_series(data)
     if p.empty:
         why = missing_reason(["CBBTCUSD", "BTC_PRICE"], ctx)
-        return unavailable("btc_price_to_cost", "ratio", ctx, "reason.no_data", **why)
+        return unavailable("btc_price_to_cost", "ratio", ctx, reason_key="reason.no_data", **why)
     pd_, pv = p.index[-1].date(), float(p.iloc[-1])
     r = pv / cost
     return make(
@@ -238,7 +240,7 @@ def difficulty(data: Data, ctx: Context) -> list[Figure]:
                 "difficulty_change",
                 "percent_change",
                 ctx,
-                "reason.no_data",
+                reason_key="reason.no_data",
                 **missing_reason(["BTC_DIFFICULTY"], ctx),
             )
         ]
@@ -282,8 +284,8 @@ def supply_in_loss(data: Data, ctx: Context) -> list[Figure]:
     if s.empty:
         why = missing_reason(["BTC_SUPPLY_IN_LOSS"], ctx)
         return [
-            unavailable("supply_in_loss", "BTC", ctx, "reason.no_data", **why),
-            unavailable("supply_in_loss_share", "percent", ctx, "reason.no_data", **why),
+            unavailable("supply_in_loss", "BTC", ctx, reason_key="reason.no_data", **why),
+            unavailable("supply_in_loss_share", "percent", ctx, reason_key="reason.no_data", **why),
         ]
     d, v = s.index[-1].date(), float(s.iloc[-1])
     out = [
@@ -306,7 +308,7 @@ def supply_in_loss(data: Data, ctx: Context) -> list[Figure]:
                 "supply_in_loss_share",
                 "percent",
                 ctx,
-                "reason.no_data",
+                reason_key="reason.no_data",
                 **missing_reason(["BTC_SUPPLY"], ctx),
             )
         )

@@ -51,7 +51,7 @@ def _sofr_vs_iorb(window: pd.Series, iorb_s: pd.Series, ctx: Context) -> list[Fi
     if window.empty or spread.empty:
         why = missing_reason([sid for sid, x in (("SOFR", window), ("IORB", spread)) if x.empty], ctx)
         return [
-            unavailable(k, u, ctx, "reason.no_data", **why)
+            unavailable(k, u, ctx, reason_key="reason.no_data", **why)
             for k, u in (("sofr_iorb_spread_bp", "bp"), ("sofr_days_at_or_above_iorb", "days"))
         ]
     first, d = _window_dates(window, ctx)
@@ -95,7 +95,7 @@ def _sofr_vs_range(window: pd.Series, top_s: pd.Series, ctx: Context) -> list[Fi
     if window.empty or excess.empty:
         why = missing_reason([sid for sid, x in (("SOFR", window), ("DFEDTARU", excess)) if x.empty], ctx)
         return [
-            unavailable(k, u, ctx, "reason.no_data", **why)
+            unavailable(k, u, ctx, reason_key="reason.no_data", **why)
             for k, u in (("sofr_days_above_range", "days"), ("sofr_max_excess_bp", "bp"))
         ]
     first, d = _window_dates(window, ctx)
@@ -136,7 +136,7 @@ def _policy_range(top_s: pd.Series, low_s: pd.Series, ctx: Context) -> Figure:
     """The federal funds target range in force."""
     if top_s.empty or low_s.empty:
         why = missing_reason(["DFEDTARU", "DFEDTARL"], ctx)
-        return unavailable("policy_range_upper", "rate", ctx, "reason.no_data", **why)
+        return unavailable("policy_range_upper", "rate", ctx, reason_key="reason.no_data", **why)
     upper, lower = float(top_s.iloc[-1]), float(low_s.iloc[-1])
     return make(
         "policy_range_upper",

@@ -13,10 +13,16 @@ def fomc(ctx: Context) -> list[Figure]:
     m = st.meeting
     if st.before_calendar:
         return [
-            unavailable("days_to_fomc", "days", ctx, "reason.calendar_starts", first=per_lang(date, st.first_known))
+            unavailable(
+                "days_to_fomc", "days", ctx, reason_key="reason.calendar_starts", first=per_lang(date, st.first_known)
+            )
         ]
     if m is None or st.days_to is None:
-        return [unavailable("days_to_fomc", "days", ctx, "reason.calendar_ended", last=per_lang(date, st.last_known))]
+        return [
+            unavailable(
+                "days_to_fomc", "days", ctx, reason_key="reason.calendar_ended", last=per_lang(date, st.last_known)
+            )
+        ]
     key = "text.fomc_under_way" if st.days_to == 0 and m.start <= ctx.as_of else "text.fomc_next"
     detail = {
         "start": m.start.isoformat(),

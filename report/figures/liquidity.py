@@ -24,9 +24,9 @@ def reserves(data: Data, ctx: Context) -> list[Figure]:
     if s.empty:
         why = missing_reason(["WRESBAL"], ctx)
         return [
-            unavailable(k, "USD", ctx, "reason.no_data", **why)
+            unavailable(k, "USD", ctx, reason_key="reason.no_data", **why)
             for k in ("reserves", "reserves_weekly_change", "reserves_since_qt_end")
-        ] + [unavailable("reserves_gdp_share", "percent", ctx, "reason.no_data", **why)]
+        ] + [unavailable("reserves_gdp_share", "percent", ctx, reason_key="reason.no_data", **why)]
     d, level = s.index[-1].date(), float(s.iloc[-1])
     src = Source("WRESBAL", d)
     level_fig = make(
@@ -55,7 +55,7 @@ def is_consecutive_week(previous: pd.Timestamp, latest: pd.Timestamp) -> bool:
 def _reserves_weekly_change(s: pd.Series, ctx: Context) -> Figure:
     """The change from the previous week's reserves, when that week is in the data."""
     if len(s) < 2 or not is_consecutive_week(s.index[-2], s.index[-1]):
-        return unavailable("reserves_weekly_change", "USD", ctx, "reason.no_previous_week", series="WRESBAL")
+        return unavailable("reserves_weekly_change", "USD", ctx, reason_key="reason.no_previous_week", series="WRESBAL")
     d, level = s.index[-1].date(), float(s.iloc[-1])
     pd_, prev = s.index[-2].date(), float(s.iloc[-2])
     chg = level - prev
@@ -75,10 +75,12 @@ def _reserves_since_qt_end(s: pd.Series, ctx: Context) -> Figure:
     """The change in reserves since the last observation on or before the end of QT."""
     base = s[s.index <= pd.Timestamp(ctx.qt_end)]
     if ctx.as_of < ctx.qt_end:
-        return unavailable("reserves_since_qt_end", "USD", ctx, "reason.qt_later", qt_end=per_lang(date, ctx.qt_end))
+        return unavailable(
+            "reserves_since_qt_end", "USD", ctx, reason_key="reason.qt_later", qt_end=per_lang(date, ctx.qt_end)
+        )
     if base.empty or base.index[-1] == s.index[-1]:
         return unavailable(
-            "reserves_since_qt_end", "USD", ctx, "reason.qt_not_ended", qt_end=per_lang(date, ctx.qt_end)
+            "reserves_since_qt_end", "USD", ctx, reason_key="reason.qt_not_ended", qt_end=per_lang(date, ctx.qt_end)
         )
     d, level = s.index[-1].date(), float(s.iloc[-1])
     bd, bv = base.index[-1].date(), float(base.iloc[-1])
@@ -99,7 +101,9 @@ def _reserves_gdp_share(data: Data, s: pd.Series, ctx: Context) -> Figure:
     """The latest reserves as a share of the latest nominal GDP."""
     gdp = last_valid(data.get("GDP"))
     if gdp is None:
-        return unavailable("reserves_gdp_share", "percent", ctx, "reason.no_data", **missing_reason(["GDP"], ctx))
+        return unavailable(
+            "reserves_gdp_share", "percent", ctx, reason_key="reason.no_data", **missing_reason(["GDP"], ctx)
+        )
     d, level = s.index[-1].date(), float(s.iloc[-1])
     gd, gv = gdp
     share = level / gv * 100
@@ -133,8 +137,8 @@ def _fed_assets(s: pd.Series, ctx: Context) -> list[Figure]:
     if s.empty:
         why = missing_reason(["WALCL"], ctx)
         return [
-            unavailable("fed_assets", "USD", ctx, "reason.no_data", **why),
-            unavailable("qt_runoff", "USD", ctx, "reason.no_data", **why),
+            unavailable("fed_assets", "USD", ctx, reason_key="reason.no_data", **why),
+            unavailable("qt_runoff", "USD", ctx, reason_key="reason.no_data", **why),
         ]
     d, level = s.index[-1].date(), float(s.iloc[-1])
     src = Source("WALCL", d)
@@ -170,7 +174,7 @@ def _fed_assets(s: pd.Series, ctx: Context) -> list[Figure]:
 def _fed_treasuries(t: pd.Series, ctx: Context) -> Figure:
     """Treasury holdings and their runoff from the peak."""
     if t.empty:
-        return unavailable("fed_treasuries", "USD", ctx, "reason.no_data", **missing_reason(["TREAST"], ctx))
+        return unavailable("fed_treasuries", "USD", ctx, reason_key="reason.no_data", **missing_reason(["TREAST"], ctx))
     d, level = t.index[-1].date(), float(t.iloc[-1])
     peak_d, peak = t.idxmax().date(), float(t.max())
     return make(
@@ -209,7 +213,7 @@ def rmp_scenarios(data: Data, ctx: Context) -> list[Figure]:
     if s.empty:
         why = missing_reason(["WALCL"], ctx)
         return [
-            unavailable(rmp_key(m), "USD", ctx, "reason.no_data", label=_rmp_label(ctx, m), **why)
+            unavailable(rmp_key(m), "USD", ctx, reason_key="reason.no_data", label=_rmp_label(ctx, m), **why)
             for m in ctx.rmp_monthly_usd
         ]
     d, level = s.index[-1].date(), float(s.iloc[-1])
@@ -217,7 +221,12 @@ def rmp_scenarios(data: Data, ctx: Context) -> list[Figure]:
     if rmp_too_early(start, ctx.as_of):
         return [
             unavailable(
-                rmp_key(m), "USD", ctx, "reason.rmp_too_early", label=_rmp_label(ctx, m), start=per_lang(month, start)
+                rmp_key(m),
+                "USD",
+                ctx,
+                reason_key="reason.rmp_too_early",
+                label=_rmp_label(ctx, m),
+                start=per_lang(month, start),
             )
             for m in ctx.rmp_monthly_usd
         ]
@@ -280,9 +289,9 @@ def m2(data: Data, ctx: Context) -> list[Figure]:
     if s.empty:
         why = missing_reason(["M2SL"], ctx)
         return [
-            unavailable("m2", "USD", ctx, "reason.no_data", **why),
-            unavailable("m2_yoy", "percent", ctx, "reason.no_data", **why),
-            unavailable("m2_prior_peak", "USD", ctx, "reason.no_data", **why),
+            unavailable("m2", "USD", ctx, reason_key="reason.no_data", **why),
+            unavailable("m2_yoy", "percent", ctx, reason_key="reason.no_data", **why),
+            unavailable("m2_prior_peak", "USD", ctx, reason_key="reason.no_data", **why),
         ]
     d, level = s.index[-1].date(), float(s.iloc[-1])
     record = is_record(s)
@@ -305,7 +314,7 @@ def _m2_yoy(s: pd.Series, ctx: Context) -> Figure:
     d, level = s.index[-1].date(), float(s.iloc[-1])
     year_ago = s.get(pd.Timestamp(d.replace(year=d.year - 1)))
     if year_ago is None or pd.isna(year_ago):
-        return unavailable("m2_yoy", "percent", ctx, "reason.no_year_ago", series="M2SL")
+        return unavailable("m2_yoy", "percent", ctx, reason_key="reason.no_year_ago", series="M2SL")
     yoy = (level / float(year_ago) - 1) * 100
     return make(
         "m2_yoy",
@@ -322,7 +331,7 @@ def _m2_prior_peak(s: pd.Series, ctx: Context, *, record: bool) -> Figure:
     """The previous cycle peak of M2 and how far the latest level is above or below it."""
     pk = prior_peak(s)
     if pk is None:
-        return unavailable("m2_prior_peak", "USD", ctx, "reason.too_short", series="M2SL")
+        return unavailable("m2_prior_peak", "USD", ctx, reason_key="reason.too_short", series="M2SL")
     d, level = s.index[-1].date(), float(s.iloc[-1])
     pk_d, pk_v = pk[0].date(), pk[1]
     excess = level - pk_v

@@ -53,7 +53,7 @@ def _payrolls(s: pd.Series, ctx: Context) -> list[Figure]:
     if changes.empty:
         why = missing_reason(["PAYEMS"], ctx)
         return [
-            unavailable(k, u, ctx, "reason.no_data", **why)
+            unavailable(k, u, ctx, reason_key="reason.no_data", **why)
             for k, u in (
                 ("payroll_change", "persons_change"),
                 ("payroll_declines_7m", "count"),
@@ -68,7 +68,7 @@ def _payroll_change(changes: pd.Series, src: Source, ctx: Context) -> Figure:
     """The change in the latest month, unless the month before it is missing."""
     d = src.date
     if d is None or changes.index[-1].date() != d:
-        return unavailable("payroll_change", "persons_change", ctx, "reason.gap", series="PAYEMS")
+        return unavailable("payroll_change", "persons_change", ctx, reason_key="reason.gap", series="PAYEMS")
     last_change = float(changes.iloc[-1])
     return make(
         "payroll_change",
@@ -110,7 +110,7 @@ def _payroll_average(s: pd.Series, src: Source, ctx: Context) -> Figure:
     """The average change over the last PAYROLL_AVG_MONTHS months, when none of them is missing."""
     recent = payroll_changes(s).iloc[-PAYROLL_AVG_MONTHS:]
     if recent.isna().any() or len(recent) < PAYROLL_AVG_MONTHS:
-        return unavailable("payroll_3m_avg", "persons_change", ctx, "reason.gap", series="PAYEMS")
+        return unavailable("payroll_3m_avg", "persons_change", ctx, reason_key="reason.gap", series="PAYEMS")
     avg = float(recent.mean())
     return make(
         "payroll_3m_avg",
@@ -127,7 +127,7 @@ def _level_with_change(data: Data, ctx: Context, *, key: str, sid: str, unit: st
     """The latest level of a monthly series, with the level a year earlier in the text."""
     s = _monthly(data, sid).dropna()
     if s.empty:
-        return unavailable(key, unit, ctx, "reason.no_data", **missing_reason([sid], ctx))
+        return unavailable(key, unit, ctx, reason_key="reason.no_data", **missing_reason([sid], ctx))
     d, v = s.index[-1].date(), float(s.iloc[-1])
     year_ago = s.get(pd.Timestamp(d.replace(year=d.year - 1)))
     fmt_v = (lambda x, lang: percent(x, lang, 1)) if unit == "percent" else count_words
@@ -164,11 +164,11 @@ def inflation(data: Data, ctx: Context) -> list[Figure]:
         s = _monthly(data, sid)
         growth = yoy(s).dropna() if not s.empty else pd.Series(dtype="float64")
         if growth.empty:
-            out.append(unavailable(key, "percent", ctx, "reason.no_year_ago", series=sid))
+            out.append(unavailable(key, "percent", ctx, reason_key="reason.no_year_ago", series=sid))
             continue
         d, v = growth.index[-1].date(), float(growth.iloc[-1])
         if d != s.dropna().index[-1].date():
-            out.append(unavailable(key, "percent", ctx, "reason.gap", series=sid))
+            out.append(unavailable(key, "percent", ctx, reason_key="reason.gap", series=sid))
             continue
         gap = v - INFLATION_TARGET
         out.append(

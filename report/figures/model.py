@@ -105,7 +105,9 @@ def stale(series_id: str, observed: dt.date, ctx: Context) -> bool:
     return info is not None and (ctx.as_of - period_end(observed, info.frequency)).days > info.max_age_days
 
 
-def unavailable(key: str, unit: str, ctx: Context, reason_key: str, label: Text | None = None, **values: Any) -> Figure:
+def unavailable(
+    key: str, unit: str, ctx: Context, *, reason_key: str, label: Text | None = None, **values: Any
+) -> Figure:
     """A figure that cannot be computed, with the reason in both languages."""
     reason = ctx.cat.both(reason_key, **values)
     label = label or ctx.cat.both(f"fig.{key}")

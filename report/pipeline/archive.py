@@ -42,7 +42,10 @@ def index(settings: Settings) -> list[Path]:
     from report.render.templating import catalogue, environment
 
     return write_index(
-        settings.out_dir, environment(settings.templates_dir), catalogue(settings.templates_dir), settings.public_url
+        settings.out_dir,
+        env=environment(settings.templates_dir),
+        cat=catalogue(settings.templates_dir),
+        public_url=settings.public_url,
     )
 
 

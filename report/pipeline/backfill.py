@@ -36,7 +36,7 @@ class Result:
 
 
 def backfill_dates(
-    start: dt.date, end: dt.date, every: Every, meetings: Sequence[Meeting], *, today: dt.date | None = None
+    start: dt.date, end: dt.date, *, every: Every, meetings: Sequence[Meeting], today: dt.date | None = None
 ) -> list[dt.date]:
     """Edition dates: every Friday, or the day before each FOMC meeting (the pre-FOMC edition)."""
     if end < start:
@@ -57,13 +57,13 @@ def plan_dates(
     """The edition dates of a backfill; a UsageError when there are none."""
     from report.calendar import load_calendar
 
-    dates = backfill_dates(start, end, every, load_calendar(settings.fomc_calendar), today=today)
+    dates = backfill_dates(start, end, every=every, meetings=load_calendar(settings.fomc_calendar), today=today)
     if not dates:
         raise UsageError(f"no {every} edition dates between {start} and {end}")
     return dates
 
 
-def _one(settings: Settings, demo: bool, day: dt.date, prev: dt.date | None) -> tuple[dt.date, Result]:
+def _one(settings: Settings, day: dt.date, *, demo: bool, prev: dt.date | None) -> tuple[dt.date, Result]:
     try:
         build(settings, demo=demo, as_of=day, parallel=False, previous_as_of=prev)
     except BriefError as exc:
@@ -98,11 +98,11 @@ def backfill(
         open_store(settings, demo=demo).close()  # generate the demo store once, before the workers
     if jobs <= 1 or "fork" not in mp.get_all_start_methods():
         for day, prev in todo:
-            results[day] = _one(settings, demo, day, prev)[1]
+            results[day] = _one(settings, day, demo=demo, prev=prev)[1]
             done(day, results[day])
         return results
     with ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("fork")) as pool:
-        futures = [pool.submit(_one, settings, demo, day, prev) for day, prev in todo]
+        futures = [pool.submit(_one, settings, day, demo=demo, prev=prev) for day, prev in todo]
         for fut in as_completed(futures):
             day, result = fut.result()
             results[day] = result

@@ -30,7 +30,7 @@ def year(settings: Settings, year: int, today: dt.date) -> tuple[list[Meeting], 
     return listed, status(known, today)
 
 
-def cron_lines(meetings: Sequence[Meeting], today: dt.date, workdir: Path, brief: str) -> list[str]:
+def cron_lines(meetings: Sequence[Meeting], *, today: dt.date, workdir: Path, brief: str) -> list[str]:
     """Crontab lines: `brief run` every Monday at 07:00, and at 07:00 on the Friday before each coming meeting.
 
     cron has no year field, so each meeting's line checks the year itself.

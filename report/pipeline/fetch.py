@@ -34,7 +34,7 @@ def _plan(settings: Settings, provs: Sequence[Any], wanted: set[str] | None) -> 
     return plan
 
 
-def _fetch_one(store: Store, provider: Any, sid: str, since: dt.date | None, report: FetchReport) -> None:
+def _fetch_one(store: Store, provider: Any, sid: str, *, since: dt.date | None, report: FetchReport) -> None:
     """Ask one provider for one series and store what it delivers in one transaction."""
     from report.series import SERIES
 
@@ -78,7 +78,7 @@ def fetch(
             try:
                 if provider.name in down:
                     raise FetchError(f"skipped: {provider.name} could not be reached ({down[provider.name]})")
-                _fetch_one(store, provider, sid, since, report)
+                _fetch_one(store, provider, sid, since=since, report=report)
             except FetchError as exc:
                 report.failed[sid] = str(exc)
                 if exc.unreachable:

@@ -202,7 +202,7 @@ def _countdown(fomc: Figure | None, meta: EditionMeta, cat: Catalogue) -> dict[s
     return cat.both("ui.fomc_unknown", last=per_lang(date, meta.fomc.last_known))
 
 
-def _sections(story: Story, charts: Sequence[Chart], src: Mapping[str, str], cat: Catalogue) -> list[dict[str, Any]]:
+def _sections(story: Story, *, charts: Sequence[Chart], src: Mapping[str, str], cat: Catalogue) -> list[dict[str, Any]]:
     """The five sections: title, paragraphs and charts."""
     return [
         {
@@ -273,6 +273,7 @@ def _series_table(figures: Sequence[Figure]) -> list[dict[str, Any]]:
 def build(
     figures: Sequence[Figure],
     charts: Sequence[Chart],
+    *,
     meta: EditionMeta,
     cat: Catalogue,
     chart_src: Mapping[str, str] | None = None,
@@ -293,7 +294,9 @@ def build(
         "countdown": _countdown(fomc, meta, cat),
         "fomc_days_text": {lang: fomc.formatted(lang) for lang in LANGS} if fomc and fomc.available else None,
         "headline": [_figure_row(figs[k], cat) for k in HEADLINE if k in figs],
-        "sections": _sections(story, charts, dict(chart_src or {c.id: data_uri(c) for c in charts}), cat),
+        "sections": _sections(
+            story, charts=charts, src=dict(chart_src or {c.id: data_uri(c) for c in charts}), cat=cat
+        ),
         "conclusion": story["conclusion"],
         "rmp": [_figure_row(f, cat) | {"text": f.text} for f in figures if f.key.startswith("rmp_")],
         "sensitivity": _sensitivity(figs.get("miner_cost"), cat),

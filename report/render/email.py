@@ -57,7 +57,9 @@ def view_url(mail: MailSettings, edition: str, html_name: str) -> str | None:
     return f"{mail.public_url.rstrip('/')}/editions/{edition}/{html_name}"
 
 
-def subject(cat: Catalogue, langs: Sequence[str], date_text: Mapping[str, str], days: Mapping[str, str] | None) -> str:
+def subject(
+    cat: Catalogue, langs: Sequence[str], *, date_text: Mapping[str, str], days: Mapping[str, str] | None
+) -> str:
     """The subject in the edition's languages: date and days to the FOMC decision."""
     parts = [
         cat.t("email.subject", lang, date=date_text[lang], days=days[lang])
@@ -69,7 +71,7 @@ def subject(cat: Catalogue, langs: Sequence[str], date_text: Mapping[str, str], 
 
 
 def plain_text(
-    context: Mapping[str, Any], cat: Catalogue, langs: Sequence[str], url: str | None, unsubscribe: str | None
+    context: Mapping[str, Any], cat: Catalogue, *, langs: Sequence[str], url: str | None, unsubscribe: str | None
 ) -> str:
     """The text/plain part: masthead, the key figures, the link to the web edition, the disclaimer."""
     t = context["t"]
@@ -223,7 +225,7 @@ def compose(
     """The newsletter of one edition: HTML with CSS inlined, the text part, PNG charts by cid:, the size checked."""
     url = view_url(mail, edition, html_name) if html_name else None
     cids = {c.id: cid_for(c.id, edition, domain_of(mail.sender)) for c in pngs}
-    subj = subject(cat, langs, context["edition_date_text"], context["fomc_days_text"])
+    subj = subject(cat, langs, date_text=context["edition_date_text"], days=context["fomc_days_text"])
     unsubscribe = mail.unsubscribe_url or (f"mailto:{mail.unsubscribe_mailto}" if mail.unsubscribe_mailto else None)
     preheader = " · ".join(f"{row['label'][langs[0]]} {row['value'][langs[0]]}" for row in context["headline"][:4])
     html = render_template(
@@ -243,7 +245,7 @@ def compose(
     msg = build_message(
         subject_line=subj,
         html=inline_css(html),
-        text=plain_text(context, cat, langs, url, unsubscribe),
+        text=plain_text(context, cat, langs=langs, url=url, unsubscribe=unsubscribe),
         pngs={cids[c.id]: c.data for c in pngs},
         mail=mail,
         edition=edition,

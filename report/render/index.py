@@ -55,7 +55,7 @@ def index_page(entries: Sequence[dict[str, Any]], env: Environment, cat: Catalog
     )
 
 
-def write_index(out_dir: Path, env: Environment, cat: Catalogue, public_url: str | None) -> list[Path]:
+def write_index(out_dir: Path, *, env: Environment, cat: Catalogue, public_url: str | None) -> list[Path]:
     """output/index.html (both languages, newest first, grouped by year, the latest edition linked) and, with a
     public_url, an Atom feed per language. Returns the files written."""
     entries = [_entry(r, cat) for r in list_editions(out_dir)]
@@ -64,12 +64,12 @@ def write_index(out_dir: Path, env: Environment, cat: Catalogue, public_url: str
     if public_url:
         for lang in LANGS:
             path = out_dir / f"feed.{lang}.xml"
-            _atomic_write(path, feed(entries, lang, cat, public_url.rstrip("/")))
+            _atomic_write(path, feed(entries, lang, cat=cat, base=public_url.rstrip("/")))
             written.append(path)
     return written
 
 
-def feed(entries: Sequence[dict[str, Any]], lang: str, cat: Catalogue, base: str) -> bytes:
+def feed(entries: Sequence[dict[str, Any]], lang: str, *, cat: Catalogue, base: str) -> bytes:
     """The Atom feed of one language."""
     from feedgen.feed import FeedGenerator
 

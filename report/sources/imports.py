@@ -79,7 +79,7 @@ def _date(text: str, path: Path, line: int) -> dt.date:
         raise _fail(path, line, f"{text!r} is not a date (YYYY-MM-DD)") from exc
 
 
-def _value(text: str, path: Path, line: int, column: str) -> float | None:
+def _value(text: str, path: Path, *, line: int, column: str) -> float | None:
     text = text.strip().strip('"')
     if text.lower() in MISSING:
         return None
@@ -132,20 +132,20 @@ def parse(path: Path, series_hint: str | None = None) -> Parsed:
             sid = _series_from_name(path, series_hint, BLOCKCHAIN_COM)
             if sid is None:
                 raise _fail(path, hline, "cannot tell which series this Blockchain.com file holds; use --series")
-            return _two_column(path, rows, _known(sid, path, hline), "blockchain.com", value_col=2)
+            return _two_column(path, rows, sid=_known(sid, path, hline), fmt="blockchain.com", value_col=2)
         if lower[0] in DATE_COLUMNS and len(names) >= 2 and all(ALFRED_COLUMN.match(h) for h in names[1:]):
-            return _alfred(path, rows, names, hline)
+            return _alfred(path, rows, names=names, hline=hline)
         if lower[0] in DATE_COLUMNS and len(names) == 2:
             sid = names[1] if names[1] in SERIES else _series_from_name(path, series_hint)
             if sid is None:
                 raise _fail(path, hline, f"column {names[1]!r} is not a known series; name it with --series")
-            return _two_column(path, rows, _known(sid, path, hline), "fred", value_col=1)
+            return _two_column(path, rows, sid=_known(sid, path, hline), fmt="fred", value_col=1)
     except csv.Error as exc:
         raise ImportFailed(f"{path}: malformed CSV: {exc}") from exc
     raise _fail(path, hline, "unrecognised header; expected a FRED, ALFRED, Coin Metrics or series,date,value CSV")
 
 
-def _two_column(path: Path, rows: Iterator[tuple[int, list[str]]], sid: str, fmt: str, value_col: int) -> Parsed:
+def _two_column(path: Path, rows: Iterator[tuple[int, list[str]]], *, sid: str, fmt: str, value_col: int) -> Parsed:
     out = Parsed(fmt, vintages=False)
     seen: set[dt.date] = set()
     data: list[Row] = []
@@ -156,12 +156,12 @@ def _two_column(path: Path, rows: Iterator[tuple[int, list[str]]], sid: str, fmt
         if d in seen:
             raise _fail(path, n, f"{d} appears twice")
         seen.add(d)
-        data.append((d, _value(row[value_col], path, n, sid), d, None))
+        data.append((d, _value(row[value_col], path, line=n, column=sid), d, None))
     out.series[sid] = data
     return out
 
 
-def _alfred(path: Path, rows: Iterator[tuple[int, list[str]]], names: list[str], hline: int) -> Parsed:
+def _alfred(path: Path, rows: Iterator[tuple[int, list[str]]], *, names: list[str], hline: int) -> Parsed:
     """One column per vintage: a value holds from its vintage date until the next vintage that changes it."""
     matches = [(h, m) for h in names[1:] if (m := ALFRED_COLUMN.match(h)) is not None]
     ids = {m.group(1) for _, m in matches}
@@ -186,7 +186,7 @@ def _alfred(path: Path, rows: Iterator[tuple[int, list[str]]], names: list[str],
             cell = row[k + 1] if k + 1 < len(row) else ""
             if cell.strip() in {"", "#N/A"}:
                 continue  # not yet published in that vintage
-            v = _value(cell, path, n, names[k + 1])
+            v = _value(cell, path, line=n, column=names[k + 1])
             if not periods or periods[-1][1] != v:
                 periods.append((vintage, v))
         for i, (start, v) in enumerate(periods):
@@ -205,7 +205,7 @@ def _coinmetrics(path: Path, rows: Iterator[tuple[int, list[str]]], names: list[
     for n, row in rows:
         d = _date(row[date_col], path, n)
         for i, sid in cols.items():
-            v = _value(row[i], path, n, names[i]) if i < len(row) else None
+            v = _value(row[i], path, line=n, column=names[i]) if i < len(row) else None
             if v is not None:  # Coin Metrics leaves the newest day's cells empty until it is complete
                 out.series[sid].append((d, v, d, None))
     return out
@@ -225,7 +225,7 @@ def _long(path: Path, rows: Iterator[tuple[int, list[str]]], lower: list[str]) -
         key = (d, start)
         if key in points.setdefault(sid, {}):
             raise _fail(path, n, f"{sid} {d} appears twice")
-        points[sid][key] = _value(row[idx["value"]], path, n, sid)
+        points[sid][key] = _value(row[idx["value"]], path, line=n, column=sid)
     for sid, pts in points.items():
         data: list[Row] = []
         by_date: dict[dt.date, list[tuple[dt.date, float | None]]] = {}
