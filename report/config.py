@@ -67,11 +67,12 @@ class Settings(Assumptions):
     cjk_font: str = "Noto Sans CJK TC"
     fred_api_key: str | None = field(default=None, repr=False)
     glassnode_api_key: str | None = field(default=None, repr=False)
-    fred_url: str = "https://api.stlouisfed.org/fred"
-    mempool_url: str = "https://mempool.space"
-    coingecko_url: str = "https://api.coingecko.com"
-    bgeometrics_url: str = "https://bitcoin-data.com"
-    glassnode_url: str = "https://api.glassnode.com"
+    # provider addresses: None means the public default in report/sources/registry.py
+    fred_url: str | None = None
+    mempool_url: str | None = None
+    coingecko_url: str | None = None
+    bgeometrics_url: str | None = None
+    glassnode_url: str | None = None
     http_timeout: float = 20.0
     email_from: str = "Liquidity Brief <brief@localhost>"
     email_reply_to: str | None = None

@@ -145,3 +145,27 @@ def test_docs_data_lists_every_series():
         row = next((line for line in text.splitlines() if line.startswith(f"| `{sid}` |")), None)
         assert row is not None, sid
         assert info.units in row and info.frequency in row and f"{info.max_age_days} days" in row, sid
+
+
+def test_a_typo_in_the_config_file_names_the_nearest_key(run, tmp_path):
+    cfg = tmp_path / "brief.toml"
+    cfg.write_text('[smpt]\nhost = "smtp.example.org"\n')
+    r = run("--config", str(cfg), "figures", "--demo")
+    assert r.exit_code == 1 and "Traceback" not in r.output
+    assert "smpt.host" in r.output and "did you mean smtp.host?" in r.output
+
+
+def test_rebuild_says_it_only_checks(run):
+    r = run("rebuild", "2025-12-08-demo")
+    assert r.exit_code == 2 and "add --check" in r.output
+
+
+@pytest.mark.parametrize(
+    ("exc", "code"),
+    [("UsageError", 2), ("DataError", 1), ("PartialFailure", 1), ("ArchiveError", 1), ("KeyboardInterrupt", 130)],
+)
+def test_one_table_maps_errors_to_exit_codes(exc, code):
+    from report import errors
+
+    cls = getattr(errors, exc, None) or KeyboardInterrupt
+    assert errors.exit_status(cls("x")) == code
