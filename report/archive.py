@@ -35,6 +35,7 @@ FIGURES = "figures.json"
 PREVIOUS = "previous.json"
 NOTES = "notes.json"
 NAME = re.compile(r"^(?P<date>\d{4}-\d{2}-\d{2})(?P<demo>-demo)?(?P<langs>(?:-(?:en|zh-Hant))*)(?:\.r(?P<rev>\d+))?$")
+OUTBOX = "outbox"  # dry-run messages written beside an edition: not part of it, so not in its manifest
 STALE_SECONDS = 3600  # a hidden temp folder older than this was left by a killed build
 _ORDER = {".html": 0, ".pdf": 1, ".eml": 2, ".json": 4, ".gz": 5}  # outputs first, then data, manifest last
 
@@ -54,7 +55,7 @@ def read_json(path: Path) -> Any:
 
 def json_bytes(doc: Any, *, indent: int | None = 2) -> bytes:
     """A document as UTF-8 JSON, non-ASCII kept (the form every archived JSON file takes)."""
-    text = json.dumps(doc, ensure_ascii=False, indent=indent)
+    text = json.dumps(doc, ensure_ascii=False, indent=indent, allow_nan=False)  # strict JSON: no NaN or Infinity
     return (text + "\n" if indent else text).encode("utf-8")
 
 
@@ -82,18 +83,89 @@ class EditionRef:
         return self.folder.name
 
     def manifest(self) -> dict[str, Any]:
-        """The edition's manifest (empty when missing or unreadable)."""
+        """The edition's manifest (empty when missing, unreadable or not shaped like a manifest)."""
         doc = read_json(self.folder / MANIFEST)
-        return dict(doc) if isinstance(doc, dict) else {}
+        return dict(doc) if manifest_problem(doc) is None else {}
 
     def figures(self) -> dict[str, Any] | None:
-        """The edition's figures.json, or None when missing or unreadable."""
+        """The edition's figures.json, or None when missing, unreadable or not of the documented shape."""
         doc = read_json(self.folder / FIGURES)
-        return dict(doc) if isinstance(doc, dict) else None
+        return dict(doc) if figures_problem(doc) is None else None
 
     def files(self) -> tuple[Path, ...]:
         """The edition's files as its manifest lists them, outputs first and the manifest last."""
         return ordered_files(self.folder, list(self.manifest().get("files", {})))
+
+
+def manifest_problem(doc: Any) -> str | None:
+    """What is wrong with a manifest's shape, or None: a damaged manifest must never crash a command."""
+    if not isinstance(doc, dict):
+        return "is not a JSON object"
+    files = doc.get("files")
+    if not isinstance(files, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in files.items()):
+        return "has no list of files with their hashes"
+    for key in ("edition", "as_of", "built_at"):
+        if not isinstance(doc.get(key), str):
+            return f"has no {key}"
+    try:
+        dt.date.fromisoformat(doc["as_of"])
+        dt.datetime.fromisoformat(doc["built_at"])
+    except ValueError:
+        return "has a date that is not a date"
+    for key in ("langs", "formats"):
+        if not isinstance(doc.get(key), list) or not all(isinstance(v, str) for v in doc[key]):
+            return f"has no {key}"
+    return None
+
+
+def figures_problem(doc: Any) -> str | None:
+    """What makes ``doc`` not a figures document of the shape docs/figures.md documents, or None when it is one.
+
+    Only the fields readers of an archived edition rely on are checked: edition, figures, and in each figure key,
+    value, unit, label and formatted (in every language).
+    """
+    if doc is None:
+        return "missing or not valid JSON"
+    if not isinstance(doc, dict):
+        return f"a JSON {type(doc).__name__}, not an object"
+    try:
+        dt.date.fromisoformat(doc.get("edition"))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return '"edition" is not a date'
+    figures = doc.get("figures")
+    if not isinstance(figures, list):
+        return '"figures" is not a list'
+    for i, f in enumerate(figures):
+        problem = _figure_problem(f)
+        if problem is not None:
+            return f"figure {i + 1} {problem}"
+    try:  # an edition made before figures.json was strict may hold NaN or Infinity, which cannot be written again
+        json.dumps(doc, allow_nan=False)
+    except ValueError:
+        return "NaN or Infinity, which JSON does not allow"
+    return None
+
+
+def _figure_problem(f: Any) -> str | None:
+    """What is wrong with one figure of a figures document, or None."""
+    from report.config import LANGUAGES
+
+    def texts(value: Any) -> bool:
+        return isinstance(value, dict) and all(isinstance(value.get(lang), str) for lang in LANGUAGES)
+
+    if not isinstance(f, dict):
+        return "is not an object"
+    if not isinstance(f.get("key"), str):
+        return 'has no text "key"'
+    value = f.get("value")
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+        return f'({f["key"]}) has a "value" that is neither a number nor null'
+    if not isinstance(f.get("unit"), str):
+        return f'({f["key"]}) has no text "unit"'
+    for field in ("label", "formatted"):
+        if not texts(f.get(field)):
+            return f'({f["key"]}) lacks "{field}" in {" and ".join(LANGUAGES)}'
+    return None
 
 
 def ordered_files(folder: Path, names: Sequence[str]) -> tuple[Path, ...]:
@@ -121,17 +193,20 @@ def list_editions(out_dir: Path) -> list[EditionRef]:
 
 
 def find(out_dir: Path, ref: str) -> EditionRef:
-    """An edition by folder path, name (2025-12-08.r2) or date (the latest revision of that date)."""
+    """An edition by folder path, by name with its revision (2025-12-08.r2), or by name or date without one (the
+    latest revision: after ``build --force``, ``2025-12-08`` means the newest build of that edition)."""
     path = Path(ref)
     if path.is_dir() and (r := parse_name(path)) is not None:
         return r
-    editions = list_editions(out_dir)
-    for r in editions:
-        if r.name == ref:
-            return r
-    matches = [r for r in editions if r.variant == ref or r.as_of.isoformat() == ref]
-    if matches:
-        return matches[0]
+    editions = list_editions(out_dir)  # newest first, the latest revision of each variant before older ones
+    for match in (
+        lambda r: r.name == ref and ".r" in ref,
+        lambda r: r.variant == ref,
+        lambda r: r.as_of.isoformat() == ref,
+    ):
+        found = [r for r in editions if match(r)]
+        if found:
+            return found[0]
     raise UsageError(f"no edition {ref!r} in {editions_dir(out_dir)}; `brief archive list` shows them")
 
 
@@ -183,11 +258,20 @@ def write_manifest(folder: Path, meta: Mapping[str, Any]) -> dict[str, Any]:
 def verify(folder: Path) -> list[str]:
     """Problems with an edition: changed, missing or extra files (empty when intact)."""
     manifest = read_json(folder / MANIFEST)
-    recorded = manifest.get("files") if isinstance(manifest, dict) else None
-    if not isinstance(recorded, dict):
-        return [f"{folder.name}: {MANIFEST} is missing or unreadable"]
+    problem = manifest_problem(manifest) if manifest is not None else "is missing or unreadable"
+    if problem is not None:
+        return [f"{folder.name}: {MANIFEST} {problem}"]
+    recorded: dict[str, str] = manifest["files"]
     problems = []
-    present = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() and p.name != MANIFEST}
+    present = set()
+    for top, dirs, names in os.walk(folder):  # links are never followed: a link is itself a problem
+        for name in [*names, *dirs]:
+            p = Path(top) / name
+            rel = p.relative_to(folder).as_posix()
+            if p.is_symlink():
+                problems.append(f"{folder.name}: unexpected link {rel}")
+            elif p.is_file() and rel != MANIFEST and not rel.startswith(f"{OUTBOX}/"):
+                present.add(rel)
     for name, digest in sorted(recorded.items()):
         if name not in present:
             problems.append(f"{folder.name}: missing {name}")
@@ -218,6 +302,9 @@ class EditionWriter:
     def sweep(self, *, older_than: float = STALE_SECONDS) -> None:
         """Remove hidden temp folders (and snapshots of older versions) a killed build left behind."""
         for p in self.root.glob(".*"):
+            if ".claim-dead-" in p.name:  # a claim taken over from a dead process
+                shutil.rmtree(p, ignore_errors=True)
+                continue
             if not (".tmp-" in p.name or p.name.startswith(".snapshot-")):
                 continue
             try:
@@ -235,13 +322,65 @@ class EditionWriter:
         return latest(self.out_dir, variant)
 
     def next_name(self, variant: str) -> str:
-        """The name for a new build of ``variant``: itself if free, else the next revision."""
+        """The name a new build of ``variant`` would take now: itself if free, else the next revision."""
         if not (self.root / variant).exists():
             return variant
         rev = 2
         while (self.root / f"{variant}.r{rev}").exists():
             rev += 1
         return f"{variant}.r{rev}"
+
+    def claim(self, variant: str, *, revision: bool) -> str | None:
+        """Claim, atomically, the name a new build of ``variant`` takes, so two builds never take the same one.
+
+        Without ``revision``: the variant itself, or None when it is archived already. With it: the first name that
+        is neither archived nor claimed (``2025-12-08``, ``2025-12-08.r2``, ...). Release it with ``release``.
+        """
+        rev = 1
+        while True:
+            name = variant if rev == 1 else f"{variant}.r{rev}"
+            rev += 1
+            if (self.root / name).exists():
+                if not revision:
+                    return None
+                continue
+            if not self._take(name):
+                if not revision:
+                    raise ArchiveError(
+                        f"edition {name} is being built by another process; run again when it has finished"
+                    )
+                continue
+            if (self.root / name).exists():  # archived between the look and the claim
+                self.release(name)
+                if not revision:
+                    return None
+                continue
+            return name
+
+    def _claim_path(self, name: str) -> Path:
+        return self.root / f".{name}.claim"
+
+    def _take(self, name: str) -> bool:
+        """Make the claim folder (atomic); a claim whose process is gone is moved aside and taken over."""
+        claim = self._claim_path(name)
+        for _ in range(2):
+            try:
+                claim.mkdir()
+            except FileExistsError:
+                if not _claim_is_dead(claim):
+                    return False
+                try:  # a rename succeeds for one taker only
+                    os.rename(claim, self.root / f".{name}.claim-dead-{os.getpid()}-{time.time_ns()}")
+                except OSError:
+                    return False
+                continue
+            (claim / "pid").write_text(str(os.getpid()), encoding="ascii")
+            return True
+        return False
+
+    def release(self, name: str) -> None:
+        """Give up the claim on ``name`` (after a commit, or when the build failed)."""
+        shutil.rmtree(self._claim_path(name), ignore_errors=True)
 
     def commit(self, name: str, files: Mapping[str, bytes], meta: Mapping[str, Any]) -> EditionRef:
         """Write ``files`` and the manifest (``meta`` plus every file's hash) as edition ``name``, atomically.
@@ -267,6 +406,24 @@ class EditionWriter:
         if ref is None:  # the names come from edition_name and next_name, which parse_name reads
             raise ArchiveError(f"{name} is not an edition name")
         return ref
+
+
+def _claim_is_dead(claim: Path) -> bool:
+    """Whether the process that made a claim is gone (a claim without a process id is dead after a minute)."""
+    try:
+        pid = int((claim / "pid").read_text(encoding="ascii"))
+    except (OSError, ValueError):
+        try:
+            return time.time() - claim.stat().st_mtime > 60
+        except OSError:
+            return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 # --- data snapshots ----------------------------------------------------------------------------------------------

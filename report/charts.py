@@ -416,7 +416,10 @@ class ChartJob:
         png_ids: Sequence[str] = (),
     ) -> None:
         import multiprocessing as mp
+        import os
         from concurrent.futures import Future, ProcessPoolExecutor
+
+        from report.procs import die_with_parent
 
         self._settings = settings
         self._data, self._figures = data, figures
@@ -426,7 +429,12 @@ class ChartJob:
         self._futures: list[Future[list[Chart]]] = []
         self._pool: ProcessPoolExecutor | None = None
         if workers > 1 and "fork" in mp.get_all_start_methods():
-            self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork"))
+            self._pool = ProcessPoolExecutor(
+                max_workers=workers,
+                mp_context=mp.get_context("fork"),
+                initializer=die_with_parent,  # a killed build leaves no chart worker behind
+                initargs=(os.getpid(),),
+            )
             groups = [self._tasks[i::workers] for i in range(workers)]
             self._futures = [
                 self._pool.submit(render_tasks, g, settings, data=data, figures=figures) for g in groups if g
@@ -434,13 +442,17 @@ class ChartJob:
 
     def result(self) -> tuple[list[Chart], list[Chart]]:
         """The SVG charts in catalogue order, and the PNG ones asked for (worker errors are raised here)."""
+        from report.procs import stop_pool
+
         if self._pool is None:
             drawn = render_tasks(self._tasks, self._settings, data=self._data, figures=self._figures)
         else:
             try:
                 drawn = [c for f in self._futures for c in f.result()]
-            finally:
-                self._pool.shutdown()
+            except BaseException:
+                stop_pool(self._pool)  # interrupted or failed: do not wait for the other worker's charts
+                raise
+            self._pool.shutdown()
         by_task = {(c.id, "png" if c.mime == "image/png" else "svg"): c for c in drawn}
         svgs = [by_task[t] for t in self._tasks if t[1] == "svg"]
         pngs = [by_task[t] for t in self._tasks if t[1] == "png"]

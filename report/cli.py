@@ -8,6 +8,7 @@ single handler, through ``report.errors.exit_status`` (0 ok, 1 a failure the mes
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import sys
 import time
@@ -81,6 +82,23 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.d
         raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD") from exc
 
 
+def _locked(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Run a command that writes holding the data folder's lock (report/lock.py); adds --no-wait."""
+
+    @functools.wraps(fn)
+    def wrapper(state: State, *args: Any, no_wait: bool, **kwargs: Any) -> Any:
+        from report.lock import data_lock
+
+        with data_lock(state.settings().data_dir, wait=not no_wait, on_wait=state.progress):
+            return fn(state, *args, **kwargs)
+
+    return click.option(
+        "--no-wait",
+        is_flag=True,
+        help="If another brief command is using the data folder, stop at once instead of waiting for it.",
+    )(wrapper)
+
+
 as_of_option = click.option(
     "--as-of",
     callback=_date,
@@ -152,6 +170,7 @@ def cli(ctx: click.Context, verbose: bool, config: Path | None, data_dir: Path |
 @click.option("--force", is_flag=True, help="Build again although the edition exists: a new revision (DATE.r2).")
 @demo_option
 @click.pass_obj
+@_locked
 def build(
     state: State,
     as_of: dt.date | None,
@@ -291,6 +310,7 @@ def calendar(state: State, year: int | None, cron: bool) -> None:
     help="Store ALFRED real-time periods for revised series (PAYEMS, M2SL, GDP, JTSJOL, PCEPILFE, CPIAUCSL, UNRATE).",
 )
 @click.pass_obj
+@_locked
 def fetch(state: State, series_csv: str | None, since: dt.date | None, vintages: bool) -> None:
     """Fetch the latest data into the store: FRED (key in FRED_API_KEY), mempool.space, BGeometrics or Glassnode.
 
@@ -379,6 +399,7 @@ def _print_send(report: Any) -> bool:
 @click.option("--dry-run", is_flag=True, help="Write the messages into EDITION/outbox instead of sending.")
 @_smtp_options
 @click.pass_obj
+@_locked
 def send(
     state: State,
     edition: str,
@@ -415,6 +436,7 @@ def send(
 @demo_option
 @_smtp_options
 @click.pass_obj
+@_locked
 def run(
     state: State,
     to: str | None,
@@ -478,6 +500,8 @@ def archive_show(state: State, edition: str) -> None:
     info = arch.show(state.settings(), edition)
     r, m = info.ref, info.manifest
     click.echo(f"{r.name}  ({r.folder})")
+    if info.problem:
+        click.echo(f"  warning: manifest.json {info.problem}; `brief archive verify` checks the files")
     for key in (
         "as_of",
         "demo",
@@ -541,6 +565,7 @@ def archive_index(state: State) -> None:
 @click.option("--jobs", type=click.IntRange(1, 16), default=2, show_default=True, help="Editions built at once.")
 @demo_option
 @click.pass_obj
+@_locked
 def backfill(state: State, start: dt.date, end: dt.date, every: Every, jobs: int, demo: bool) -> None:
     """Build past editions point in time, in parallel; editions already built are skipped, so it can be resumed.
 
@@ -613,6 +638,7 @@ def data() -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--series", metavar="ID", help="Series id for files whose header does not name it (e.g. Date,Value).")
 @click.pass_obj
+@_locked
 def data_import(state: State, files: tuple[Path, ...], series: str | None) -> None:
     """Import CSV files: FRED and ALFRED downloads, Coin Metrics, Blockchain.com charts, or series,date,value.
 
@@ -641,7 +667,10 @@ def _brief_command() -> str:
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point: SIGTERM and SIGHUP stop the command (and its workers) like Ctrl-C."""
+    from report.procs import install_termination_handlers
+
+    install_termination_handlers()
     cli(prog_name="brief")
 
 

@@ -9,6 +9,7 @@ import dataclasses
 import datetime as dt
 import difflib
 import os
+import re
 import tomllib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -191,6 +192,24 @@ _SOURCES: dict[str, tuple[str, str | None, Callable[[Any], Any]]] = {
 }
 
 
+# API keys, checked as they are read so a malformed one never reaches a URL or a header (whose errors would quote it);
+# the messages name the setting, never the value
+_API_KEYS: dict[str, tuple[re.Pattern[str], str]] = {
+    "fred_api_key": (re.compile(r"[a-z0-9]{32}"), "a valid FRED API key (32 lower-case letters and digits)"),
+    "glassnode_api_key": (
+        re.compile(r"[\x21-\x7e]+"),
+        "a valid Glassnode API key (printable characters, no spaces, line breaks or control characters)",
+    ),
+}
+
+
+def _check_api_key(name: str, value: Any, origin: str) -> None:
+    """Reject a malformed API key, naming where it came from and never showing it."""
+    pattern, what = _API_KEYS[name]
+    if value is not None and not (isinstance(value, str) and pattern.fullmatch(value)):
+        raise ConfigError(f"{origin} is not {what}")
+
+
 _KEYS = tuple(key for key, _var, _parser in _SOURCES.values())
 _TABLES = frozenset(key.rsplit(".", 1)[0] for key in _KEYS if "." in key)
 _ENV_VARS = (*(var for _key, var, _parser in _SOURCES.values() if var), CONFIG_ENV)
@@ -242,6 +261,9 @@ def _lookup(table: Mapping[str, Any], dotted: str) -> Any:
 
 
 def _parse(name: str, raw: Any, origin: str) -> Any:
+    if name in _API_KEYS:
+        _check_api_key(name, raw, origin)
+        return raw
     parser = _SOURCES[name][2]
     try:
         return parser(raw)
@@ -284,7 +306,7 @@ def load_settings(
         for name, (key, _env, _parser) in _SOURCES.items():
             raw = _lookup(table, key)
             if raw is not None:
-                values[name] = _parse(name, raw, f"{path}: {key}")
+                values[name] = _parse(name, raw, f"{key} in {path}" if name in _API_KEYS else f"{path}: {key}")
     for name, (_key, var, _parser) in _SOURCES.items():
         if var and env.get(var):
             values[name] = _parse(name, env[var], var)
@@ -321,3 +343,5 @@ def validate(s: Settings) -> None:
         raise ConfigError(f"http.timeout {s.http_timeout} s is outside 0.1-300")
     if not 5 <= s.sofr_lookback_days <= 750:
         raise ConfigError(f"sofr.lookback_days {s.sofr_lookback_days} is outside 5-750")
+    for name in _API_KEYS:
+        _check_api_key(name, getattr(s, name), _SOURCES[name][1] or name)

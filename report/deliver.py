@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import email.utils
+import re
 import smtplib
 import ssl
 import time
@@ -48,6 +49,7 @@ class SendReport:
     invalid: dict[str, str] = field(default_factory=dict)
     aborted: str | None = None
     written: list[Path] = field(default_factory=list)
+    resent: list[str] = field(default_factory=list)  # claimed by a run that died: sent again, same Message-ID
 
     @property
     def ok(self) -> bool:
@@ -55,13 +57,31 @@ class SendReport:
         return not (self.refused or self.invalid or self.aborted)
 
 
+_LOCAL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\-\u0080-\U0010ffff]+$")  # dot-atom, UTF-8 allowed
+_LABEL = re.compile(r"^[A-Za-z0-9\u0080-\U0010ffff](?:[A-Za-z0-9\-\u0080-\U0010ffff]*[A-Za-z0-9\u0080-\U0010ffff])?$")
+_HEADER = re.compile(r"^[A-Za-z][A-Za-z0-9-]*:")  # "Bcc: x@y", "To:x@y": a mail header, not an address
+
+
 def check_address(text: str) -> str:
     """An addr-spec from "Name <a@b>" or "a@b"; UsageError for anything else (header injection included)."""
-    if "\r" in text or "\n" in text:
-        raise UsageError(f"{text!r} is not an e-mail address (line break)")
+    if "\r" in text or "\n" in text or "\0" in text:
+        raise UsageError(f"{text!r} is not an e-mail address (line break or NUL)")
+    if _HEADER.match(text.strip()):
+        raise UsageError(f"{text.strip()!r} looks like a mail header, not an e-mail address")
     _name, addr = email.utils.parseaddr(text)
     local, at, domain = addr.rpartition("@")
-    if not at or not local or "." not in domain or any(c.isspace() for c in addr) or len(addr) > 254:
+    labels = domain.split(".")
+    if (
+        not at
+        or not local
+        or len(addr) > 254
+        or len(labels) < 2
+        or not _LOCAL.match(local)
+        or local.startswith(".")
+        or local.endswith(".")
+        or ".." in local
+        or not all(_LABEL.match(label) for label in labels)
+    ):
         raise UsageError(f"{text.strip()!r} is not an e-mail address")
     return addr
 
@@ -119,20 +139,43 @@ def connect(s: SmtpSettings) -> smtplib.SMTP:
     return smtp
 
 
+def _outbox_name(n: int, recipient: str) -> str:
+    """A file name for a reader's dry-run message: only safe characters, whatever the address holds."""
+    return f"{n:04d}-{re.sub(r'[^A-Za-z0-9._+-]', '_', recipient.replace('@', '_at_'))[:100]}.eml"
+
+
 def _write_outbox(template: EmailMessage, edition: str, *, pending: Sequence[str], folder: Path) -> list[Path]:
     """A dry run: one .eml per reader in ``folder``; nothing is sent or recorded."""
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for n, r in enumerate(pending, 1):
-        path = folder / f"{n:04d}-{r.replace('@', '_at_')}.eml"
+        path = folder / _outbox_name(n, r)
         path.write_bytes(personalize(template, r, edition).as_bytes())
         written.append(path)
     return written
 
 
-def _refusal(exc: smtplib.SMTPResponseException) -> str:
-    err = exc.smtp_error
-    return f"{exc.smtp_code} {err.decode(errors='replace') if isinstance(err, bytes) else err}"
+def _answer(code: int, text: bytes | str) -> str:
+    return f"{code} {text.decode(errors='replace') if isinstance(text, bytes) else text}"
+
+
+def _deliver_one(smtp: smtplib.SMTP, msg: EmailMessage, envelope_from: str, recipient: str) -> str | None:
+    """Hand one message to the server: None when accepted, else why it was refused for this reader.
+
+    A lost connection is raised: whether the server took the message is then unknown.
+    """
+    try:
+        smtp.send_message(msg, from_addr=envelope_from, to_addrs=[recipient])
+    except smtplib.SMTPRecipientsRefused as exc:
+        code, why = exc.recipients.get(recipient, (0, b""))
+        return _answer(code, why)
+    except (smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as exc:
+        return _answer(exc.smtp_code, exc.smtp_error)
+    except smtplib.SMTPNotSupportedError:
+        return "the server does not accept this address (it has no SMTPUTF8 for non-ASCII addresses)"
+    except UnicodeEncodeError:
+        return "the address cannot be encoded for this server"
+    return None
 
 
 def send(
@@ -148,11 +191,14 @@ def send(
 ) -> SendReport:
     """Send one copy of ``template`` to each recipient not yet in the ledger for ``edition``.
 
-    A refused recipient is reported and the others go on; a lost connection stops the run (rerun to continue).
-    ``dry_run`` writes the messages into that folder instead and records nothing.
+    Each reader is claimed in the ledger before the server is asked and marked sent the moment it accepts, with no
+    work in between. A refused reader is reported and the others go on; a lost connection stops the run (rerun to
+    continue). A reader claimed by a run that died is sent the same message again (same Message-ID) and listed as
+    ``resent``. ``dry_run`` writes the messages into that folder instead and records nothing.
     """
     report = SendReport()
     served = ledger.sent_to(edition)
+    claimed = ledger.claimed(edition)
     pending: list[str] = []
     for r in recipients:
         (report.already if r.lower() in served else pending).append(r)
@@ -167,21 +213,21 @@ def send(
         for i, r in enumerate(pending):
             if i and smtp_settings.pace:
                 sleep(smtp_settings.pace)
-            msg = personalize(template, r, edition)
+            msg = personalize(template, r, edition, message_id=claimed.get(r.lower()))
+            ledger.claim_send(edition, r, str(msg["Message-ID"]))
             try:
-                smtp.send_message(msg, from_addr=envelope_from, to_addrs=[r])
-            except smtplib.SMTPRecipientsRefused as exc:
-                code, why = exc.recipients.get(r, (0, b""))
-                report.refused[r] = f"{code} {why.decode(errors='replace') if isinstance(why, bytes) else why}"
-                continue
-            except (smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as exc:
-                report.refused[r] = _refusal(exc)
-                continue
-            except (smtplib.SMTPServerDisconnected, smtplib.SMTPException, OSError) as exc:
+                refused = _deliver_one(smtp, msg, envelope_from, r)
+            except (smtplib.SMTPException, OSError) as exc:
                 report.aborted = f"the connection to {smtp_settings.host} was lost ({exc}); rerun to send the rest"
                 break
+            if refused is not None:
+                ledger.release_claim(edition, r)
+                report.refused[r] = refused
+                continue
             ledger.record_send(edition, r, str(msg["Message-ID"]))
             report.sent.append(r)
+            if r.lower() in claimed:
+                report.resent.append(r)
             if on_sent:
                 on_sent(r)
     finally:

@@ -166,12 +166,28 @@ def _charts(inputs: EditionInputs, data: Mapping[str, Any], figs: Sequence[Figur
     )
     job = ChartJob(
         chart_settings,
-        data=data,
+        data=_plausible_only(data),
         figures=figs,
         workers=2 if inputs.parallel else 1,
         png_ids=EMAIL_CHARTS if "email" in s.formats else (),
     )
     return job.result()
+
+
+def _plausible_only(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The data with implausible observations blanked, so one absurd value cannot flatten a chart (the figures
+    that used it are flagged implausible in the text)."""
+    from report.series import SERIES
+
+    out = {}
+    for sid, s in data.items():
+        info = SERIES.get(sid)
+        if info is None or s.empty:
+            out[sid] = s
+            continue
+        low, high = info.plausible
+        out[sid] = s.where((s >= low) & (s <= high))  # NaN (missing) outside the range; inf and NaN fail both
+    return out
 
 
 def _context(

@@ -7,11 +7,13 @@ zh-Hant uses Taiwan's large-number words (萬 10^4, 億 10^8, 兆 10^12): US$2.8
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import difflib
+import functools
 import math
 import string
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,29 @@ from report.errors import ConfigError, RenderError
 LANGS: tuple[str, ...] = LANGUAGES  # typed str so callers may key plain dicts by language
 _BABEL = {"zh-Hant": "zh_Hant_TW", "en": "en_GB"}
 MINUS = "−"  # U+2212, typographic minus
+DASH = "—"  # what a missing, non-finite or absurd value prints as
+# A printed number (after its scale word) this large is a data fault, never a fact: 10^12 trillion dollars, 10^12
+# EH/s. Babel cannot even round numbers past ~10^26 (decimal.InvalidOperation), so they must never reach it.
+ABSURD = 1e12
+
+
+class _Unprintable(Exception):
+    """A value that must print as a dash (raised inside a formatter, caught at its edge)."""
+
+
+def _never_raises(fn: Callable[..., str]) -> Callable[..., str]:
+    """A formatter that prints a dash for a non-finite or absurd value instead of a number or a traceback."""
+
+    @functools.wraps(fn)
+    def guarded(value: float, *args: Any, **kwargs: Any) -> str:
+        try:
+            if not math.isfinite(value):
+                return DASH
+            return fn(value, *args, **kwargs)
+        except (_Unprintable, ArithmeticError, decimal.InvalidOperation):  # InvalidOperation is an ArithmeticError
+            return DASH
+
+    return guarded
 
 
 def _babel(lang: str) -> str:
@@ -34,8 +59,11 @@ def _babel(lang: str) -> str:
         raise ValueError(f"unsupported language {lang!r}") from exc
 
 
+@_never_raises
 def number(value: float, lang: str, decimals: int = 0, *, sign: bool = False) -> str:
-    """A grouped number with a fixed count of decimals: 74,000 / 2.86 / +1.5."""
+    """A grouped number with a fixed count of decimals: 74,000 / 2.86 / +1.5 (a dash when non-finite or absurd)."""
+    if not abs(value) < ABSURD:
+        raise _Unprintable
     pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
     rounded = round(value, decimals)
     if rounded == 0:
@@ -55,12 +83,20 @@ def _decimals_for(scaled: float) -> int:
     return 2
 
 
+def _digits(value: float, lang: str, decimals: int = 0, *, sign: bool = False) -> str:
+    """``number`` inside a composite formatter: an unprintable value makes the whole text a dash."""
+    text = number(value, lang, decimals, sign=sign)
+    if text == DASH:
+        raise _Unprintable
+    return text
+
+
 def _scaled(scaled: float, lang: str) -> str:
     """A scaled amount: 2.86, 22.3, 450; whole numbers lose their ".0" (US$35 billion, not 35.0)."""
     decimals = _decimals_for(scaled)
     if decimals and round(scaled, decimals) == round(scaled):
         decimals = 0
-    return number(scaled, lang, decimals)
+    return _digits(scaled, lang, decimals)
 
 
 _MONEY_SCALES = {
@@ -74,9 +110,10 @@ def _with_scale(a: float, lang: str, scales: tuple[tuple[float, str], ...]) -> s
     for size, word in scales:
         if a >= size * 0.9995:
             return _scaled(a / size, lang) + word
-    return number(a, lang, 0 if a >= 100 else 2)
+    return _digits(a, lang, 0 if a >= 100 else 2)
 
 
+@_never_raises
 def money(value: float, lang: str, sign: bool = False) -> str:
     """US dollars in words of scale: en "US$2.86 trillion", zh-Hant "2.86兆美元"."""
     body = _with_scale(abs(value), lang, _MONEY_SCALES[lang] if lang in _MONEY_SCALES else _MONEY_SCALES["en"])
@@ -86,63 +123,75 @@ def money(value: float, lang: str, sign: bool = False) -> str:
     return ("+" + text) if sign and value > 0 else text
 
 
+@_never_raises
 def count_words(value: float, lang: str, sign: bool = False) -> str:
     """A large count: en "6.50 million" / "105,000"; zh-Hant "650萬" / "10.5萬"."""
     a = abs(value)
     if lang == "en":
-        body = _with_scale(a, lang, ((1e6, " million"),)) if a >= 1e6 * 0.9995 else number(a, lang, 0)
+        body = _with_scale(a, lang, ((1e6, " million"),)) if a >= 1e6 * 0.9995 else _digits(a, lang, 0)
     else:
         if a >= 1e8 * 0.9995:
             body = _scaled(a / 1e8, lang) + "億"
         elif a >= 1e4:
             scaled = a / 1e4
-            body = number(scaled, lang, 1 if scaled < 100 else 0) + "萬"
+            body = _digits(scaled, lang, 1 if scaled < 100 else 0) + "萬"
         else:
-            body = number(a, lang, 0)
+            body = _digits(a, lang, 0)
     if value < 0 and round(a) != 0:
         return MINUS + body
     return ("+" + body) if sign and value > 0 else body
 
 
+@_never_raises
 def percent(value: float, lang: str, decimals: int = 1, *, sign: bool = False) -> str:
     """A percentage given in percent units: 9.2 -> "9.2%"."""
-    return number(value, lang, decimals, sign=sign) + "%"
+    return _digits(value, lang, decimals, sign=sign) + "%"
 
 
+@_never_raises
 def points(value: float, lang: str) -> str:
     """A difference of percentages: en "0.8 pp", zh-Hant "0.8個百分點"."""
-    body = number(value, lang, 1)
+    body = _digits(value, lang, 1)
     return f"{body} pp" if lang == "en" else f"{body}個百分點"
 
 
+@_never_raises
 def basis_points(value: float, lang: str, sign: bool = True) -> str:
     """Basis points: en "+12 bp", zh-Hant "+12個基點"."""
-    body = number(value, lang, 0, sign=sign)
+    body = _digits(value, lang, 0, sign=sign)
     return f"{body} bp" if lang == "en" else f"{body}個基點"
 
 
+@_never_raises
 def btc(value: float, lang: str) -> str:
     """An amount of bitcoin: en "6.50 million BTC", zh-Hant "650萬枚比特幣"."""
     body = count_words(value, lang)
+    if body == DASH:
+        return DASH
     return f"{body} BTC" if lang == "en" else f"{body}枚比特幣"
 
 
+@_never_raises
 def days(value: float, lang: str) -> str:
     """A count of days: en "3 days" / "1 day", zh-Hant "3天"."""
+    if not abs(value) < ABSURD:
+        raise _Unprintable
     n = round(value)
     if lang == "en":
         return f"{n} day" if n == 1 else f"{n} days"
     return f"{n}天"
 
 
+@_never_raises
 def hashrate(value_hs: float, lang: str) -> str:
     """Hash rate in hashes per second shown in EH/s."""
-    return f"{number(value_hs / 1e18, lang, 0)} EH/s"
+    return f"{_digits(value_hs / 1e18, lang, 0)} EH/s"
 
 
+@_never_raises
 def ratio(value: float, lang: str) -> str:
     """A ratio such as price to cost: "1.22×"."""
-    return f"{number(value, lang, 2)}×"
+    return f"{_digits(value, lang, 2)}×"
 
 
 def date(d: dt.date, lang: str) -> str:
@@ -186,13 +235,45 @@ _FORMATTERS: dict[str, Any] = {
 
 
 def fmt(value: float | None, unit: str, lang: str) -> str:
-    """Format a figure's value in its unit for one language; None is an em dash."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    try:
-        return str(_FORMATTERS[unit](value, lang))
-    except KeyError:
+    """Format a figure's value in its unit for one language; None, non-finite and absurd values are an em dash."""
+    if value is None or not math.isfinite(value):
+        return DASH
+    formatter = _FORMATTERS.get(unit)
+    if formatter is None:
         return number(value, lang, 2)
+    return str(formatter(value, lang))
+
+
+_MAGNITUDE_SCALES = {
+    "en": ((1e12, " trillion"), (1e9, " billion"), (1e6, " million")),
+    "zh-Hant": ((1e12, "兆"), (1e8, "億"), (1e4, "萬")),
+}
+
+
+_NOT_A_NUMBER = {"en": "not a number", "zh-Hant": "非數值"}
+_INFINITY = (("infinity", MINUS + "infinity"), ("無限大", "負無限大"))  # [zh-Hant?][negative?]
+
+
+def magnitude(value: float, lang: str) -> str:
+    """A bound or an offending value, for messages: "20 trillion" / "20兆", "−5", "1e+36", "inf".
+
+    Unlike the formatters it prints any value, absurd or not finite, since the message must name it.
+    """
+    if math.isnan(value):
+        return _NOT_A_NUMBER.get(lang, _NOT_A_NUMBER["en"])
+    if math.isinf(value):
+        return _INFINITY[lang == "zh-Hant"][value < 0]
+    if value and not 1e-3 <= abs(value) < 1e15:
+        return f"{value:g}".replace("-", MINUS)
+    a = abs(value)
+    body = f"{a:g}"
+    for size, word in _MAGNITUDE_SCALES.get(lang, _MAGNITUDE_SCALES["en"]):
+        if a >= size:
+            body = number(a / size, lang, 0 if a / size >= 100 else 2).removesuffix(".00") + word
+            break
+    else:
+        body = number(a, lang, 0) if a == round(a) else f"{a:g}"
+    return (MINUS if value < 0 else "") + body
 
 
 _TEMPLATE_ERRORS = (KeyError, IndexError, ValueError, AttributeError, TypeError)  # what str.format raises

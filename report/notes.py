@@ -4,10 +4,20 @@ YAML: ``title: {en: ..., zh-Hant: ...}`` and ``body: {en: ..., zh-Hant: ...}``.
 Markdown: optional front matter between ``---`` lines (``title`` as above), then the body; a line ``# en`` or
 ``# zh-Hant`` starts that language's text, text before any such line belongs to both. Paragraphs are separated by
 blank lines. Everything is plain text: the template escapes it.
+
+Notes are checked before any layout: YAML aliases are refused (an alias "bomb" of a few hundred bytes would expand
+to gigabytes), as are structures nested deeper than ``MAX_NESTING``, NUL and other control characters (tab and line
+breaks are fine) and the bidirectional controls U+202A-U+202E and U+2066-U+2069 (they make text display in another
+order than it reads), each with the file and line. Sizes are bounded so the PDF stays quick to lay out: at most
+``MAX_PARAGRAPHS`` paragraphs and ``MAX_LANG_CHARS`` characters per language, ``MAX_PARAGRAPH_CHARS`` characters a
+paragraph and ``MAX_TITLE_CHARS`` a title.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -18,24 +28,125 @@ from report.errors import NotesError
 from report.i18n import LANGS
 from report.render.context import Notes
 
-MAX_BYTES = 1_000_000
+MAX_BYTES = 1_000_000  # the file
+MAX_PARAGRAPHS = 200  # per language (about 40 pages of short paragraphs)
+MAX_PARAGRAPH_CHARS = 5_000  # one paragraph, whitespace collapsed
+MAX_LANG_CHARS = 50_000  # all the paragraphs of one language (about 20 pages)
+MAX_TITLE_CHARS = 200
+MAX_NESTING = 10  # YAML collections inside each other (the notes need 2)
+
+# C0 controls but tab, line feed and carriage return; DEL and the C1 controls; the bidi embeddings, overrides and
+# isolates (U+202A-U+202E, U+2066-U+2069), which make text display in another order than it reads.
+FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+SCALARS = (str, int, float, dt.date)
+
+
+def _forbidden(char: str) -> str:
+    code = f"U+{ord(char):04X}"
+    if char == "\x00":
+        return "a NUL (U+0000) character"
+    if unicodedata.category(char) == "Cc":
+        return f"the control character {code}"
+    return f"the bidirectional control {code} {unicodedata.name(char)}, which reorders how text is displayed"
+
+
+def _check_chars(text: str, path: Path, *, first_line: int = 1) -> None:
+    """A NotesError naming the line of the first forbidden character in ``text`` (which starts at ``first_line``)."""
+    found = FORBIDDEN.search(text)
+    if found is not None:
+        line = first_line + text.count("\n", 0, found.start())
+        raise NotesError(f"{path}:{line}: the notes contain {_forbidden(found.group())}; remove it")
+
+
+class _NotesLoader(yaml.SafeLoader):
+    """A safe loader that refuses aliases and deep nesting before building anything, and checks every scalar
+    (YAML escapes such as "\\u202e" make characters the raw text does not show)."""
+
+    path: Path = Path()
+    first_line = 1
+    depth = 0
+
+    def _line(self, event: yaml.Event) -> int:
+        return self.first_line + (event.start_mark.line if event.start_mark is not None else 0)
+
+    def _where(self, event: yaml.Event) -> str:
+        return f"{self.path}:{self._line(event)}"
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            raise NotesError(f"{self._where(event)}: notes may not use YAML aliases (*name); write the text out")
+        if isinstance(event, yaml.ScalarEvent):
+            _check_chars(event.value, self.path, first_line=self._line(event))
+        self.depth += 1
+        try:
+            if self.depth > MAX_NESTING:
+                raise NotesError(f"{self._where(event)}: the notes are nested more than {MAX_NESTING} levels deep")
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+def _yaml(text: str, path: Path, *, first_line: int = 1) -> Any:
+    """The YAML document in ``text`` (which starts at ``first_line`` of ``path``), loaded without aliases."""
+    loader = _NotesLoader(text)
+    loader.path, loader.first_line = path, first_line
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
 
 
 def _paragraphs(text: str) -> list[str]:
     return [" ".join(p.split()) for p in text.replace("\r\n", "\n").split("\n\n") if p.strip()]
 
 
-def _per_lang(value: Any, what: str, path: Path) -> dict[str, str]:
+def _text(value: Any, what: str, path: Path) -> str:
     if value is None:
-        return {lang: "" for lang in LANGS}
-    if isinstance(value, str):
-        return {lang: value for lang in LANGS}
+        return ""
+    if isinstance(value, SCALARS) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, bool):  # YAML reads yes, no, on, off as true / false
+        raise NotesError(f"{path}: {what} must be text, and YAML reads yes / no / on / off as true or false; quote it")
+    raise NotesError(f"{path}: {what} must be text, not a list or mapping")
+
+
+def _per_lang(value: Any, what: str, path: Path) -> dict[str, str]:
     if isinstance(value, Mapping):
         unknown = set(value) - set(LANGS)
         if unknown:
-            raise NotesError(f"{path}: {what} has unknown language {sorted(unknown)[0]!r}; use en and zh-Hant")
-        return {lang: str(value.get(lang) or "") for lang in LANGS}
+            raise NotesError(
+                f"{path}: {what} has unknown language {sorted(map(str, unknown))[0]!r}; use en and zh-Hant"
+            )
+        return {lang: _text(value.get(lang), f"{what} {lang}", path) for lang in LANGS}
+    if value is None or isinstance(value, SCALARS):
+        return dict.fromkeys(LANGS, _text(value, what, path))
     raise NotesError(f"{path}: {what} must be text or a mapping of en / zh-Hant to text")
+
+
+def _check_sizes(path: Path, title: Mapping[str, str], paragraphs: Mapping[str, list[str]]) -> None:
+    """Bounds that keep the PDF layout quick (thousands of tiny paragraphs took minutes)."""
+    for lang in LANGS:
+        if len(title[lang]) > MAX_TITLE_CHARS:
+            raise NotesError(
+                f"{path}: the {lang} title has {len(title[lang]):,} characters; at most {MAX_TITLE_CHARS} are allowed"
+            )
+        paras = paragraphs[lang]
+        if len(paras) > MAX_PARAGRAPHS:
+            raise NotesError(
+                f"{path}: the {lang} notes have {len(paras):,} paragraphs; at most {MAX_PARAGRAPHS} are allowed"
+            )
+        for i, para in enumerate(paras, 1):
+            if len(para) > MAX_PARAGRAPH_CHARS:
+                raise NotesError(
+                    f"{path}: paragraph {i} of the {lang} notes has {len(para):,} characters "
+                    f"(it starts {para[:30]!r}); at most {MAX_PARAGRAPH_CHARS:,} are allowed"
+                )
+        total = sum(map(len, paras))
+        if total > MAX_LANG_CHARS:
+            raise NotesError(
+                f"{path}: the {lang} notes have {total:,} characters; at most {MAX_LANG_CHARS:,} are allowed"
+            )
 
 
 def load_notes(path: Path) -> Notes:
@@ -47,12 +158,13 @@ def load_notes(path: Path) -> Notes:
     if len(raw) > MAX_BYTES:
         raise NotesError(f"notes file {path} is larger than {MAX_BYTES // 1000} kB")
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")  # an editor's byte-order mark is not text
     except UnicodeDecodeError as exc:
         raise NotesError(f"notes file {path} is not UTF-8 text") from exc
+    _check_chars(text, path)
     try:
         if path.suffix.lower() in {".yaml", ".yml"}:
-            doc = yaml.safe_load(text) or {}
+            doc = _yaml(text, path) or {}
             if not isinstance(doc, Mapping):
                 raise NotesError(f"{path}: expected a mapping with title and body")
             title = _per_lang(doc.get("title"), "title", path)
@@ -65,7 +177,7 @@ def load_notes(path: Path) -> Notes:
                     end = next(i for i, line in enumerate(lines[1:], 1) if line.strip() == "---")
                 except StopIteration as exc:
                     raise NotesError(f"{path}: front matter starts with --- but never ends") from exc
-                front = yaml.safe_load("\n".join(lines[1:end])) or {}
+                front = _yaml("\n".join(lines[1:end]), path, first_line=2) or {}
                 if not isinstance(front, Mapping):
                     raise NotesError(f"{path}: front matter must be a mapping")
                 lines = lines[end + 1 :]
@@ -85,4 +197,5 @@ def load_notes(path: Path) -> Notes:
     paragraphs = {lang: _paragraphs(body[lang]) for lang in LANGS}
     if not any(paragraphs.values()):
         raise NotesError(f"{path}: the notes have no text")
+    _check_sizes(path, title, paragraphs)
     return Notes(title=title, paragraphs=paragraphs)

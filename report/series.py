@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,14 @@ class SeriesInfo:
     lag_days: int  # typical days from the end of the observed period to publication
     max_age_days: int  # an observation older than this (relative to the edition) is stale
     lag_rule: str = "days"  # "days", "next_business_day" or "first_friday" (of the month after the period)
+    # The plausible range (min, max) in plain units: a value outside it is a data fault (a wrong unit, a stray
+    # exponent), not a fact, and a figure using it is marked implausible instead of printed (docs/data.md).
+    plausible: tuple[float, float] = field(kw_only=True)
+
+    def is_plausible(self, value: float) -> bool:
+        """Whether a value in plain units is finite and inside the series' plausible range."""
+        low, high = self.plausible
+        return math.isfinite(value) and low <= value <= high
 
     def published(self, observed: dt.date) -> dt.date:
         """When an observation dated ``observed`` is typically first available (see docs/data.md)."""
@@ -49,6 +58,9 @@ def period_end(observed: dt.date, frequency: str) -> dt.date:
 FRED = "FRED, Federal Reserve Bank of St. Louis"
 _M = 1e6
 _B = 1e9
+_T = 1e12
+_RATE = (-5.0, 30.0)  # percent: policy and money-market rates
+_BTC_CAP = 21e6  # no more bitcoin can exist
 
 SERIES: dict[str, SeriesInfo] = {
     s.id: s
@@ -63,6 +75,7 @@ SERIES: dict[str, SeriesInfo] = {
             FRED,
             1,
             14,
+            plausible=(0, 20 * _T),
         ),
         SeriesInfo(
             "WALCL",
@@ -74,6 +87,7 @@ SERIES: dict[str, SeriesInfo] = {
             FRED,
             1,
             14,
+            plausible=(100 * _B, 30 * _T),
         ),
         SeriesInfo(
             "TREAST",
@@ -85,8 +99,20 @@ SERIES: dict[str, SeriesInfo] = {
             FRED,
             1,
             14,
+            plausible=(0, 30 * _T),
         ),
-        SeriesInfo("M2SL", "M2 money supply", "M2貨幣供給", "Billions of U.S. Dollars", _B, "monthly", FRED, 25, 75),
+        SeriesInfo(
+            "M2SL",
+            "M2 money supply",
+            "M2貨幣供給",
+            "Billions of U.S. Dollars",
+            _B,
+            "monthly",
+            FRED,
+            25,
+            75,
+            plausible=(100 * _B, 100 * _T),
+        ),
         SeriesInfo(
             "GDP",
             "Gross domestic product (nominal, SAAR)",
@@ -97,6 +123,7 @@ SERIES: dict[str, SeriesInfo] = {
             FRED,
             30,
             200,
+            plausible=(100 * _B, 150 * _T),
         ),
         SeriesInfo(
             "SOFR",
@@ -109,8 +136,20 @@ SERIES: dict[str, SeriesInfo] = {
             1,
             7,
             "next_business_day",
+            plausible=_RATE,
         ),
-        SeriesInfo("IORB", "Interest rate on reserve balances", "準備金利率", "Percent", 1.0, "daily", FRED, 1, 7),
+        SeriesInfo(
+            "IORB",
+            "Interest rate on reserve balances",
+            "準備金利率",
+            "Percent",
+            1.0,
+            "daily",
+            FRED,
+            1,
+            7,
+            plausible=_RATE,
+        ),
         SeriesInfo(
             "DFEDTARU",
             "Federal funds target range, upper limit",
@@ -121,6 +160,7 @@ SERIES: dict[str, SeriesInfo] = {
             FRED,
             1,
             7,
+            plausible=_RATE,
         ),
         SeriesInfo(
             "DFEDTARL",
@@ -132,6 +172,7 @@ SERIES: dict[str, SeriesInfo] = {
             FRED,
             1,
             7,
+            plausible=_RATE,
         ),
         SeriesInfo(
             "PAYEMS",
@@ -144,10 +185,45 @@ SERIES: dict[str, SeriesInfo] = {
             7,
             45,
             "first_friday",
+            plausible=(0, 400 * _M),
         ),
-        SeriesInfo("UNRATE", "Unemployment rate", "失業率", "Percent", 1.0, "monthly", FRED, 7, 45, "first_friday"),
-        SeriesInfo("JTSJOL", "Job openings, total nonfarm", "職位空缺", "Thousands", 1e3, "monthly", FRED, 38, 80),
-        SeriesInfo("JTSQUR", "Quits rate, total nonfarm", "自願離職率", "Percent", 1.0, "monthly", FRED, 38, 80),
+        SeriesInfo(
+            "UNRATE",
+            "Unemployment rate",
+            "失業率",
+            "Percent",
+            1.0,
+            "monthly",
+            FRED,
+            7,
+            45,
+            "first_friday",
+            plausible=(0, 50),
+        ),
+        SeriesInfo(
+            "JTSJOL",
+            "Job openings, total nonfarm",
+            "職位空缺",
+            "Thousands",
+            1e3,
+            "monthly",
+            FRED,
+            38,
+            80,
+            plausible=(0, 100 * _M),
+        ),
+        SeriesInfo(
+            "JTSQUR",
+            "Quits rate, total nonfarm",
+            "自願離職率",
+            "Percent",
+            1.0,
+            "monthly",
+            FRED,
+            38,
+            80,
+            plausible=(0, 20),
+        ),
         SeriesInfo(
             "PCEPILFE",
             "Core PCE price index",
@@ -158,6 +234,7 @@ SERIES: dict[str, SeriesInfo] = {
             FRED,
             28,
             75,
+            plausible=(1, 1000),
         ),
         SeriesInfo(
             "CPIAUCSL",
@@ -169,8 +246,20 @@ SERIES: dict[str, SeriesInfo] = {
             FRED,
             13,
             60,
+            plausible=(1, 2000),
         ),
-        SeriesInfo("CBBTCUSD", "Bitcoin price (Coinbase)", "比特幣價格", "U.S. Dollars", 1.0, "daily", FRED, 1, 7),
+        SeriesInfo(
+            "CBBTCUSD",
+            "Bitcoin price (Coinbase)",
+            "比特幣價格",
+            "U.S. Dollars",
+            1.0,
+            "daily",
+            FRED,
+            1,
+            7,
+            plausible=(0, 10 * _M),
+        ),
         SeriesInfo(
             "BTC_PRICE",
             "Bitcoin price (Coin Metrics, CoinGecko or another source)",
@@ -181,6 +270,7 @@ SERIES: dict[str, SeriesInfo] = {
             "Coin Metrics / CoinGecko",
             1,
             7,
+            plausible=(0, 10 * _M),
         ),
         SeriesInfo(
             "BTC_HASHRATE",
@@ -192,6 +282,7 @@ SERIES: dict[str, SeriesInfo] = {
             "Coin Metrics / mempool.space",
             1,
             7,
+            plausible=(0, 1e24),
         ),
         SeriesInfo(
             "BTC_DIFFICULTY",
@@ -203,6 +294,7 @@ SERIES: dict[str, SeriesInfo] = {
             "Coin Metrics / mempool.space",
             1,
             7,
+            plausible=(1, 1e17),
         ),
         SeriesInfo(
             "BTC_ISSUANCE",
@@ -214,6 +306,7 @@ SERIES: dict[str, SeriesInfo] = {
             "Coin Metrics / mempool.space",
             1,
             7,
+            plausible=(0, 100_000),
         ),
         SeriesInfo(
             "BTC_FEES",
@@ -225,6 +318,7 @@ SERIES: dict[str, SeriesInfo] = {
             "Coin Metrics / mempool.space",
             1,
             7,
+            plausible=(0, 10_000),
         ),
         SeriesInfo(
             "BTC_SUPPLY",
@@ -236,6 +330,7 @@ SERIES: dict[str, SeriesInfo] = {
             "Coin Metrics",
             1,
             7,
+            plausible=(0, _BTC_CAP),
         ),
         SeriesInfo(
             "BTC_SUPPLY_IN_LOSS",
@@ -247,6 +342,7 @@ SERIES: dict[str, SeriesInfo] = {
             "BGeometrics / Glassnode",
             1,
             10,
+            plausible=(0, _BTC_CAP),
         ),
     ]
 }

@@ -98,11 +98,11 @@ def free_port() -> int:
 class SmtpServer:
     """``with SmtpServer(tmp_path) as srv``: srv.port, srv.cafile, srv.handler.messages."""
 
-    def __init__(self, folder: Path, starttls: bool = True, implicit_tls: bool = False) -> None:
+    def __init__(self, folder: Path, starttls: bool = True, implicit_tls: bool = False, smtputf8: bool = True) -> None:
         self.handler = Handler()
         self.cafile, key = make_certificate(folder)
         self.port = free_port()
-        kwargs: dict = {"authenticator": authenticator, "auth_require_tls": starttls}
+        kwargs: dict = {"authenticator": authenticator, "auth_require_tls": starttls, "enable_SMTPUTF8": smtputf8}
         ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         ctx.load_cert_chain(self.cafile, key)
         if implicit_tls:

@@ -14,10 +14,16 @@ from report.errors import ArchiveError
 FILES = {"figures.json": b'{"figures": []}\n', "liquidity-brief-2025-12-08.html": b"<html></html>"}
 
 
+def meta(name: str = "2025-12-08", **extra: str) -> dict:
+    """Manifest data of the shape the archive checks."""
+    base = {"edition": name, "as_of": "2025-12-08", "built_at": "2025-12-08T07:00:00+00:00"}
+    return {**base, "langs": ["zh-Hant", "en"], "formats": ["html"], **extra}
+
+
 def test_commit_writes_the_files_and_a_manifest_that_verifies(tmp_path):
     w = EditionWriter(tmp_path)
     w.prepare()
-    ref = w.commit("2025-12-08", FILES, {"edition": "2025-12-08", "as_of": "2025-12-08"})
+    ref = w.commit("2025-12-08", FILES, meta())
     assert ref.name == "2025-12-08" and ref.revision == 1
     assert {p.name for p in ref.folder.iterdir()} == {*FILES, MANIFEST}
     assert archive.verify(ref.folder) == []
@@ -30,9 +36,9 @@ def test_next_name_counts_revisions(tmp_path):
     w = EditionWriter(tmp_path)
     w.prepare()
     assert w.next_name("2025-12-08") == "2025-12-08"
-    w.commit("2025-12-08", FILES, {})
+    w.commit("2025-12-08", FILES, meta())
     assert w.next_name("2025-12-08") == "2025-12-08.r2"
-    w.commit("2025-12-08.r2", FILES, {})
+    w.commit("2025-12-08.r2", FILES, meta("2025-12-08.r2"))
     assert w.next_name("2025-12-08") == "2025-12-08.r3"
     assert w.existing("2025-12-08").name == "2025-12-08.r2"
 
@@ -41,9 +47,9 @@ def test_an_edition_that_appears_meanwhile_is_never_replaced(tmp_path):
     w = EditionWriter(tmp_path)
     w.prepare()
     name = w.next_name("2025-12-08")
-    first = w.commit(name, FILES, {"who": "first"})  # another build took the name
+    first = w.commit(name, FILES, meta(who="first"))  # another build took the name
     with pytest.raises(ArchiveError, match="appeared"):
-        w.commit(name, {"figures.json": b"{}"}, {"who": "second"})
+        w.commit(name, {"figures.json": b"{}"}, meta(who="second"))
     assert first.manifest()["who"] == "first" and archive.verify(first.folder) == []
     assert [p.name for p in w.root.iterdir()] == ["2025-12-08"]
 
@@ -52,7 +58,7 @@ def test_a_failed_commit_leaves_nothing(tmp_path):
     w = EditionWriter(tmp_path)
     w.prepare()
     with pytest.raises(ArchiveError, match="writing the edition"):
-        w.commit("2025-12-08", {**FILES, "no/such/folder.json": b"{}"}, {})
+        w.commit("2025-12-08", {**FILES, "no/such/folder.json": b"{}"}, meta())
     assert list(w.root.iterdir()) == []
 
 

@@ -1,4 +1,5 @@
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
@@ -47,9 +48,56 @@ def test_missing_config_file(tmp_path):
 
 
 def test_api_key_is_not_in_repr():
-    s = load_settings(None, env={"FRED_API_KEY": "secret-key-123"})
-    assert s.fred_api_key == "secret-key-123" and "secret-key-123" not in repr(s)
+    key = "0123456789abcdef0123456789abcdef"
+    s = load_settings(None, env={"FRED_API_KEY": key, "GLASSNODE_API_KEY": "gn-Secret_123"})
+    assert s.fred_api_key == key and key not in repr(s) and "gn-Secret_123" not in repr(s)
     assert s.qt_end == dt.date(2025, 12, 1) and isinstance(s.out_dir, Path)
+
+
+FRED_MESSAGE = "is not a valid FRED API key (32 lower-case letters and digits)"
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "0123456789abcdef 0123456789abcde",  # a space: urllib's InvalidURL would quote it
+        "0123456789abcdef0123456789abcdef\n",  # a line break from a file or a paste
+        "0123456789ABCDEF0123456789ABCDEF",  # FRED's keys are lower case
+        "0123456789abcdef",  # too short
+        "secret-key-123",
+    ],
+)
+def test_a_malformed_fred_key_is_refused_without_showing_it(tmp_path, key):
+    with pytest.raises(ConfigError) as err:
+        load_settings(None, env={"FRED_API_KEY": key})
+    assert str(err.value) == f"FRED_API_KEY {FRED_MESSAGE}"
+    cfg = tmp_path / "brief.toml"
+    cfg.write_text(f"[fred]\napi_key = {json.dumps(key)}\n")  # a TOML basic string, escapes and all
+    with pytest.raises(ConfigError) as err:
+        load_settings(cfg, env={})
+    assert str(err.value) == f"fred.api_key in {cfg} {FRED_MESSAGE}"
+    assert key.strip() not in str(err.value)
+
+
+@pytest.mark.parametrize("key", ["gn-secret\r", "gn secret", "gn-secret\n", "\tgn", "gn\x00x", "gn-sécret"])
+def test_a_malformed_glassnode_key_is_refused_without_showing_it(key):
+    with pytest.raises(ConfigError) as err:
+        load_settings(None, env={"GLASSNODE_API_KEY": key})
+    assert str(err.value).startswith("GLASSNODE_API_KEY is not a valid Glassnode API key")
+    assert "secret" not in str(err.value) and "gn" not in str(err.value).split("(")[0].replace("GLASSNODE", "")
+
+
+def test_a_key_that_is_not_a_string_is_refused(tmp_path):
+    cfg = tmp_path / "brief.toml"
+    cfg.write_text("[fred]\napi_key = 12345\n")
+    with pytest.raises(ConfigError, match=r"fred\.api_key in .* is not a valid FRED API key"):
+        load_settings(cfg, env={})
+
+
+def test_settings_replace_checks_keys_too():
+    s = load_settings(None, env={})
+    with pytest.raises(ConfigError, match=r"^FRED_API_KEY is not a valid FRED API key"):
+        s.replace(fred_api_key="bad key")
 
 
 @pytest.mark.parametrize(

@@ -212,8 +212,11 @@ def test_cli_fetch_end_to_end(srv, tmp_path):
     assert r.exit_code == 0, r.output
     assert "WRESBAL: 3 observations" in r.output and GOOD_KEY not in r.output
     assert GOOD_KEY.encode() not in (tmp_path / "d" / "brief.sqlite").read_bytes()
+    wrong = "0000000000000000000000000000dead"  # well formed, but FRED does not know it
+    r = CliRunner().invoke(cli, ["fetch", "--series", "WRESBAL"], env={**env, "FRED_API_KEY": wrong})
+    assert r.exit_code == 1 and "api_key is not registered" in r.output and wrong not in r.output
     r = CliRunner().invoke(cli, ["fetch", "--series", "WRESBAL"], env={**env, "FRED_API_KEY": "wrong"})
-    assert r.exit_code == 1 and "api_key is not registered" in r.output and "wrong" not in r.output.split("error")[0]
+    assert r.exit_code == 1 and "FRED_API_KEY is not a valid FRED API key" in r.output and "wrong" not in r.output
     r = CliRunner().invoke(cli, ["fetch", "--series", "NOPE"], env=env)
     assert r.exit_code == 2 and "unknown series NOPE" in r.output
 

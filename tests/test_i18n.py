@@ -1,4 +1,5 @@
 import datetime as dt
+import math
 
 import pytest
 
@@ -10,13 +11,18 @@ from report.i18n import (
     count_words,
     date,
     date_range,
+    days,
     fmt,
+    hashrate,
     load_catalogue,
+    magnitude,
     merge_catalogues,
     money,
     month,
+    number,
     percent,
     points,
+    ratio,
 )
 from report.render.templating import catalogue
 from report.resources import resource_dir
@@ -66,6 +72,62 @@ def test_dates():
     assert month(dt.date(2025, 7, 1), "en") == "July 2025"
     assert date_range(dt.date(2025, 12, 9), dt.date(2025, 12, 10), "en") == "9–10 December 2025"
     assert date_range(dt.date(2024, 4, 30), dt.date(2024, 5, 1), "zh-Hant") == "2024年4月30日至5月1日"
+
+
+UNITS = (
+    "USD",
+    "percent",
+    "bp",
+    "days",
+    "BTC",
+    "persons",
+    "persons_change",
+    "rate",
+    "count",
+    "H/s",
+    "ratio",
+    "percent_change",
+    "no such unit",
+)
+
+
+@pytest.mark.parametrize("value", [math.inf, -math.inf, math.nan, 1e30, -1e30, 1e40])
+def test_non_finite_or_absurd_values_format_as_a_dash(value):
+    """Never "US$∞ trillion", never 25 digits, never a decimal.InvalidOperation from Babel."""
+    for unit in UNITS:
+        for lang in ("en", "zh-Hant"):
+            assert fmt(value, unit, lang) == "—", (unit, lang)
+    for fn in (money, count_words, btc, percent, basis_points, points, number, days, hashrate, ratio):
+        for lang in ("en", "zh-Hant"):
+            assert fn(value, lang) == "—", (fn.__name__, lang)
+
+
+def test_large_but_printable_values_still_print():
+    assert money(999e12, "en") == "US$999 trillion"
+    assert hashrate(1.1e21, "en") == "1,100 EH/s"
+    assert basis_points(35_000, "en") == "+35,000 bp"
+
+
+@pytest.mark.parametrize(
+    ("value", "en", "zh"),
+    [
+        (0, "0", "0"),
+        (-5, "−5", "−5"),
+        (30, "30", "30"),
+        (20e12, "20 trillion", "20兆"),
+        (100e9, "100 billion", "1,000億"),
+        (21e6, "21 million", "2,100萬"),
+        (400e6, "400 million", "4億"),
+        (1e24, "1e+24", "1e+24"),
+        (1e36, "1e+36", "1e+36"),
+        (math.inf, "infinity", "無限大"),
+        (-math.inf, "−infinity", "負無限大"),
+        (math.nan, "not a number", "非數值"),
+    ],
+)
+def test_magnitude_states_a_range_or_an_absurd_value(value, en, zh):
+    assert magnitude(value, "en") == en
+    assert magnitude(value, "zh-Hant") == zh
 
 
 def test_fmt_missing_value_is_a_dash():

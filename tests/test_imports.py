@@ -66,7 +66,11 @@ def test_coinmetrics_and_long(tmp_path):
             "series,date,value,realtime_start\nGDP,2025-07-01,31000,2025-10-30\nGDP,2025-07-01,31100,2025-11-26\n",
         )
     )
-    assert vt.vintages and vt.series["GDP"][0] == (D(2025, 7, 1), 31000.0, D(2025, 10, 30), D(2025, 11, 25))
+    assert vt.vintages and vt.series["GDP"][0] == (D(2025, 7, 1), 31000.0, D(2025, 10, 30), None)
+    with Store(tmp_path / "s.sqlite") as st:  # a period ends the day before the next one starts
+        assert import_files(st, [tmp_path / "v.csv"])[1] == []
+        assert st.observations("GDP", D(2025, 11, 25)) == [(D(2025, 7, 1), 31000.0)]
+        assert st.observations("GDP", D(2025, 11, 26)) == [(D(2025, 7, 1), 31100.0)]
 
 
 @pytest.mark.parametrize(
@@ -74,7 +78,7 @@ def test_coinmetrics_and_long(tmp_path):
     [
         ("foo,bar,baz\n1,2,3\n", r"x.csv:1: unrecognised header"),
         ("observation_date,NOPE\n2025-01-01,1\n", r"x.csv:1: column 'NOPE' is not a known series"),
-        ("observation_date,WALCL\n2025-01-01,1\n2025-01-01,2\n", r"x.csv:3: 2025-01-01 appears twice"),
+        ("observation_date,WALCL\n2025-01-01,1\n2025-01-01,2\n", r"x.csv:3: WALCL 2025-01-01 appears twice"),
         ("observation_date,WALCL\n2025-13-01,1\n", r"x.csv:2: '2025-13-01' is not a date"),
         ("series,date,value\nFOO,2025-01-01,1\n", r"x.csv:2: unknown series 'FOO'"),
         ("", r"x.csv: the file is empty"),
@@ -91,7 +95,9 @@ def test_vintages_replace_estimates_and_plain_rows_never_override_them(tmp_path)
         done, failed = import_files(
             st, [write(tmp_path, "v.csv", "observation_date,PAYEMS_20251107\n2025-09-01,159250\n")]
         )
-        assert failed == [] and done[0].format == "alfred"
-        assert st.observations("PAYEMS", D(2025, 12, 8)) == [(D(2025, 9, 1), 159250.0)]
+        assert failed == [] and done[0].format == "alfred" and done[0].counts == {"PAYEMS": 1}
+        # the vintage replaces the estimate of the date it covers, from its vintage date on; 2025-10-01 stays
+        assert st.observations("PAYEMS", D(2025, 12, 8)) == [(D(2025, 9, 1), 159250.0), (D(2025, 10, 1), 2.0)]
+        assert st.observations("PAYEMS", D(2025, 11, 6)) == [(D(2025, 9, 1), 1.0)]  # the estimate until then
         import_files(st, [write(tmp_path, "PAYEMS.csv", "observation_date,PAYEMS\n2025-09-01,9\n2025-10-01,3\n")])
         assert st.observations("PAYEMS", D(2025, 12, 8)) == [(D(2025, 9, 1), 159250.0), (D(2025, 10, 1), 3.0)]

@@ -7,7 +7,7 @@ from report.figures.corridor import sofr_corridor
 from report.figures.fomc import fomc
 from report.figures.liquidity import balance_sheet, m2, reserves, rmp_scenarios
 from report.figures.macro import inflation, labour
-from report.figures.model import Context, Data, Figure, Source, Status
+from report.figures.model import Context, Data, Figure, Source, Status, check_plausible, outliers
 from report.series import SERIES
 
 INPUT_SERIES = tuple(SERIES)  # every catalogued series (report/series.py)
@@ -16,7 +16,8 @@ __all__ = ["INPUT_SERIES", "Context", "Data", "Figure", "Source", "Status", "com
 
 
 def compute_all(data: Data, ctx: Context) -> list[Figure]:
-    """Every key figure, in the order of the brief; an unavailable input never stops the others."""
+    """Every key figure, in the order of the brief; an unavailable input never stops the others, and a figure
+    whose inputs are outside their plausible ranges is marked implausible instead of printed."""
     figures: list[Figure] = []
     for fn in (
         reserves,
@@ -33,4 +34,5 @@ def compute_all(data: Data, ctx: Context) -> list[Figure]:
     ):
         figures += fn(data, ctx)
     figures += fomc(ctx)
-    return figures
+    bad = outliers(data)
+    return [check_plausible(f, bad, ctx) for f in figures]

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TypeVar, cast
 
 import pandas as pd
 
-from report.figures.model import Context, Data, Figure, Source, clean, make, missing_reason, unavailable
+from report.figures.model import Context, Data, Figure, Source, clean, make, missing_reason, ratio_of, unavailable
 from report.i18n import btc, date, hashrate, money, month, per_lang, percent, ratio
 
 SMOOTH_DAYS = 7  # hash rate and daily issuance are noisy day to day: average a week
@@ -42,6 +43,8 @@ def production_cost(
     """
     watts = hashrate_hs / 1e12 * efficiency_j_per_th
     kwh_per_day = watts * 24 / 1000
+    if isinstance(btc_per_day, float | int) and not btc_per_day:  # no coins mined: no cost per coin (NaN)
+        return cast(Amount, math.nan)
     return kwh_per_day * power_usd_per_kwh / btc_per_day
 
 
@@ -68,7 +71,7 @@ def price(data: Data, ctx: Context) -> list[Figure]:
         ]
     d, p = s.index[-1].date(), float(s.iloc[-1])
     hi_d, hi = s.idxmax().date(), float(s.max())
-    dd = (p / hi - 1) * 100
+    dd = (ratio_of(p, hi) - 1) * 100
     return [
         make(
             "btc_price",
@@ -191,7 +194,7 @@ def _price_to_cost(data: Data, cost: float, *, srcs: list[Source], ctx: Context)
         why = missing_reason(["CBBTCUSD", "BTC_PRICE"], ctx)
         return unavailable("btc_price_to_cost", "ratio", ctx, reason_key="reason.no_data", **why)
     pd_, pv = p.index[-1].date(), float(p.iloc[-1])
-    r = pv / cost
+    r = ratio_of(pv, cost)
     return make(
         "btc_price_to_cost",
         r,
@@ -227,7 +230,9 @@ def adjustments(s: pd.Series) -> list[Adjustment]:
         else:
             runs.append([ts, float(v), 1])
     plateaus = [r for i, r in enumerate(runs) if r[2] >= 2 or i == len(runs) - 1]
-    return [Adjustment(cur[0].date(), cur[1], cur[1] / prev[1] - 1) for prev, cur in itertools.pairwise(plateaus)]
+    return [
+        Adjustment(cur[0].date(), cur[1], ratio_of(cur[1], prev[1]) - 1) for prev, cur in itertools.pairwise(plateaus)
+    ]
 
 
 def difficulty(data: Data, ctx: Context) -> list[Figure]:
@@ -314,7 +319,7 @@ def supply_in_loss(data: Data, ctx: Context) -> list[Figure]:
         )
     else:
         sd, sv = sup.index[-1].date(), float(sup.iloc[-1])
-        share = v / sv * 100
+        share = ratio_of(v, sv) * 100
         out.append(
             make(
                 "supply_in_loss_share",

@@ -6,7 +6,18 @@ import datetime as dt
 
 import pandas as pd
 
-from report.figures.model import Context, Data, Figure, Source, clean, last_valid, make, missing_reason, unavailable
+from report.figures.model import (
+    Context,
+    Data,
+    Figure,
+    Source,
+    clean,
+    last_valid,
+    make,
+    missing_reason,
+    ratio_of,
+    unavailable,
+)
 from report.i18n import date, money, month, per_lang, percent
 
 # A fall of at least this much from a running high marks the end of a cycle peak (for "prior peak").
@@ -106,7 +117,7 @@ def _reserves_gdp_share(data: Data, s: pd.Series, ctx: Context) -> Figure:
         )
     d, level = s.index[-1].date(), float(s.iloc[-1])
     gd, gv = gdp
-    share = level / gv * 100
+    share = ratio_of(level, gv) * 100
     return make(
         "reserves_gdp_share",
         share,
@@ -166,7 +177,7 @@ def _fed_assets(s: pd.Series, ctx: Context) -> list[Figure]:
             runoff=per_lang(money, runoff),
             peak=per_lang(money, peak),
             peak_month=per_lang(month, peak_d),
-            pct=per_lang(percent, runoff / peak * 100),
+            pct=per_lang(percent, ratio_of(runoff, peak) * 100),
         ),
     ]
 
@@ -238,7 +249,7 @@ def _rmp_scenario(monthly: float, src: Source, *, level: float, start: dt.date, 
     months = pd.date_range(pd.Timestamp(start), periods=ctx.rmp_months, freq="MS")
     growth = monthly * ctx.rmp_months
     path = [(ts.date().isoformat(), level + monthly * (i + 1)) for i, ts in enumerate(months)]
-    pct = growth / level * 100
+    pct = ratio_of(growth, level) * 100
     return make(
         rmp_key(monthly),
         growth,
@@ -315,7 +326,7 @@ def _m2_yoy(s: pd.Series, ctx: Context) -> Figure:
     year_ago = s.get(pd.Timestamp(d.replace(year=d.year - 1)))
     if year_ago is None or pd.isna(year_ago):
         return unavailable("m2_yoy", "percent", ctx, reason_key="reason.no_year_ago", series="M2SL")
-    yoy = (level / float(year_ago) - 1) * 100
+    yoy = (ratio_of(level, float(year_ago)) - 1) * 100
     return make(
         "m2_yoy",
         yoy,

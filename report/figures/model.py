@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from report.calendar import Meeting
 from report.config import Assumptions
-from report.i18n import LANGS, Catalogue, fmt
+from report.i18n import LANGS, Catalogue, fmt, magnitude, per_lang
+from report.i18n import date as fmt_date
 from report.series import SERIES, period_end
 
 if TYPE_CHECKING:
     import pandas as pd
 
 Text = Mapping[str, str]  # {"en": ..., "zh-Hant": ...}
-Status = Literal["ok", "stale", "unavailable"]
+Status = Literal["ok", "stale", "unavailable", "implausible"]
 
 
 @dataclass(frozen=True)
@@ -49,14 +51,14 @@ class Figure:
 
     @property
     def available(self) -> bool:
-        """Whether the figure has a value."""
-        return self.status != "unavailable"
+        """Whether the figure has a value (an implausible one has none: it is never printed or reasoned on)."""
+        return self.status not in ("unavailable", "implausible")
 
     def to_json(self) -> dict[str, Any]:
         """The stable JSON form documented in docs/figures.md."""
         return {
             "key": self.key,
-            "value": None if self.value is None or math.isnan(self.value) else self.value,
+            "value": None if self.value is None or not math.isfinite(self.value) else self.value,
             "unit": self.unit,
             "observed": self.observed.isoformat() if self.observed else None,
             "sources": [{"series": s.series, "date": s.date.isoformat() if s.date else None} for s in self.sources],
@@ -162,6 +164,69 @@ def _plain(value: Any) -> Any:
         return [_plain(v) for v in value]
     if isinstance(value, dt.date):
         return value.isoformat()
-    if isinstance(value, float) and math.isnan(value):
+    if isinstance(value, float) and not math.isfinite(value):  # strict JSON has no NaN or Infinity
         return None
     return value
+
+
+def ratio_of(numerator: float, denominator: float) -> float:
+    """``numerator / denominator``, NaN for a zero denominator (the figure is then implausible, not a crash)."""
+    return numerator / denominator if denominator else math.nan
+
+
+# --- plausibility --------------------------------------------------------------------------------------------------
+Outliers = Mapping[str, Sequence[tuple[dt.date, float]]]
+
+
+def outliers(data: Data) -> dict[str, list[tuple[dt.date, float]]]:
+    """Every observation outside its series' plausible range (report/series.py), by series, oldest first."""
+    out: dict[str, list[tuple[dt.date, float]]] = {}
+    for sid, s in data.items():
+        info = SERIES.get(sid)
+        if info is None or s is None:
+            continue
+        low, high = info.plausible
+        values = s.dropna()
+        wrong = values[~((values >= low) & (values <= high))]  # an infinity fails too; NaN is missing, not wrong
+        bad = [(ts.date(), float(v)) for ts, v in wrong.items()]
+        if bad:
+            out[sid] = bad
+    return out
+
+
+def check_plausible(fig: Figure, bad: Outliers, ctx: Context) -> Figure:
+    """``fig``, or the same figure marked implausible when an input it may have used is outside its series'
+    plausible range, or when its own value is not a finite number.
+
+    Figures read history (peaks, windows, averages), not only the observations they list, so every out-of-range
+    observation of a source series up to the latest date the figure used counts; the latest of them is named.
+    """
+    if fig.status in ("unavailable", "implausible"):
+        return fig
+    used: dict[str, dt.date] = {}
+    for s in fig.sources:
+        if s.date is not None and (s.series not in used or s.date > used[s.series]):
+            used[s.series] = s.date
+    for sid, last in used.items():
+        hits = [(d, v) for d, v in bad.get(sid, ()) if d <= last]
+        if hits:
+            d, v = hits[-1]
+            low, high = SERIES[sid].plausible
+            reason = ctx.cat.both(
+                "reason.implausible",
+                series={"en": sid, "zh-Hant": f"{SERIES[sid].title_zh}（{sid}）"},  # a code alone is no name in prose
+                value=per_lang(magnitude, v),
+                date=per_lang(fmt_date, d),
+                low=per_lang(magnitude, low),
+                high=per_lang(magnitude, high),
+            )
+            return _implausible(fig, reason, ctx)
+    if fig.value is not None and not math.isfinite(fig.value):
+        return _implausible(fig, ctx.cat.both("reason.not_finite"), ctx)
+    return fig
+
+
+def _implausible(fig: Figure, reason: Text, ctx: Context) -> Figure:
+    """The figure without its value, its sentence replaced by the reason (its detail kept for the record)."""
+    text = ctx.cat.both("fig.implausible", label=fig.label, reason=reason)
+    return dataclasses.replace(fig, value=None, status="implausible", text=text, reason=reason)

@@ -22,12 +22,15 @@ class EditionInfo:
     ref: archive.EditionRef
     manifest: dict[str, Any]
     figures: dict[str, Any] | None
+    problem: str | None  # what is wrong with the manifest, when it is damaged
 
 
 def show(settings: Settings, edition: str) -> EditionInfo:
     """An edition's manifest and key figures."""
     ref = archive.find(settings.out_dir, edition)
-    return EditionInfo(ref, ref.manifest(), ref.figures())
+    doc = archive.read_json(ref.folder / archive.MANIFEST)
+    problem = archive.manifest_problem(doc) if doc is not None else "is missing or unreadable"
+    return EditionInfo(ref, ref.manifest(), ref.figures(), problem)
 
 
 def verify(settings: Settings, edition: str | None = None) -> tuple[int, list[str]]:

@@ -82,7 +82,10 @@ def backfill(
     """Build past editions point in time, ``jobs`` at a time; editions already built are skipped (resumable) and a
     failure is reported while the rest go on. Each edition compares itself with the previous date in ``dates``."""
     import multiprocessing as mp
+    import os
     from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    from report.procs import die_with_parent, stop_pool
 
     done = on_done or (lambda day, result: None)
     results: dict[dt.date, Result] = {}
@@ -101,10 +104,19 @@ def backfill(
             results[day] = _one(settings, day, demo=demo, prev=prev)[1]
             done(day, results[day])
         return results
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("fork")) as pool:
+    # Workers die with this process (kill -9 included); interrupted (Ctrl-C, SIGTERM) it kills them at once rather
+    # than letting them build the queued editions. An edition a worker was writing stays a hidden temp folder.
+    pool = ProcessPoolExecutor(
+        max_workers=jobs, mp_context=mp.get_context("fork"), initializer=die_with_parent, initargs=(os.getpid(),)
+    )
+    try:
         futures = [pool.submit(_one, settings, day, demo=demo, prev=prev) for day, prev in todo]
         for fut in as_completed(futures):
             day, result = fut.result()
             results[day] = result
             done(day, result)
+    except BaseException:
+        stop_pool(pool)
+        raise
+    pool.shutdown()
     return results

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import enum
 import json
@@ -15,6 +16,7 @@ from report.calendar import Meeting, load_calendar
 from report.config import Settings
 from report.edition import (
     EditionInputs,
+    MadeEdition,
     Progress,
     check_as_of,
     check_not_future,
@@ -26,6 +28,7 @@ from report.edition import (
 from report.errors import UsageError
 from report.figures import INPUT_SERIES, Figure
 from report.pipeline.common import default_as_of, open_store, pdf_worker, preflight
+from report.render.context import Notes
 from report.store import Store
 
 
@@ -64,18 +67,39 @@ def _previous(
     demo: bool,
     previous_as_of: dt.date | None,
     meetings: tuple[Meeting, ...],
+    warnings: list[str] | None = None,
 ) -> tuple[dict[str, Any] | None, str | None]:
     """What "since the last edition" compares with: the previous date of a backfill, computed point in time from
-    the same store, else the newest archived edition before this one (its figures and its name)."""
+    the same store, else the newest archived edition before this one (its figures and its name).
+
+    An archived edition whose figures.json is damaged (unreadable, or not of the shape docs/figures.md documents)
+    is skipped, with a warning added to ``warnings``, and the one before it is used: it is never fatal."""
+    from report.archive import FIGURES, figures_problem, list_editions, read_json
+
     if previous_as_of is not None:
         from report.render.templating import catalogue
 
         cat = catalogue(settings.templates_dir)
         figs, _ = compute_figures(store, as_of=previous_as_of, settings=settings, meetings=meetings, cat=cat)
         return json.loads(json.dumps(figures_document(figs, previous_as_of, demo=demo))), None
-    variant = edition_name(day, demo=demo, langs=settings.langs)
-    ref = previous(settings.out_dir, day, demo=demo, variant_suffix=variant.removeprefix(day.isoformat()))
-    return (ref.figures(), ref.name) if ref is not None else (None, None)
+    suffix = edition_name(day, demo=demo, langs=settings.langs).removeprefix(day.isoformat())
+    ref = previous(settings.out_dir, day, demo=demo, variant_suffix=suffix)
+    if ref is None:
+        return None, None
+    candidates = [r for r in list_editions(settings.out_dir) if r.as_of <= ref.as_of and r.demo == demo]
+    for r in candidates:  # newest first, the same filter as ``previous``
+        if not (r.variant.endswith(suffix) and (r.folder / FIGURES).is_file()):
+            continue
+        doc = r.figures()
+        if doc is not None:
+            return doc, r.name
+        problem = figures_problem(read_json(r.folder / FIGURES))
+        if warnings is not None:
+            warnings.append(
+                f"the previous edition {r.name} was skipped for “since the last edition”: "
+                f"its {FIGURES} is damaged ({problem})"
+            )
+    return None, None
 
 
 def build(
@@ -106,14 +130,49 @@ def build(
         return _edition(existing, demo=demo, warnings=(), status=BuildStatus.EXISTING)
     warnings = preflight(settings)
     writer.prepare()
+    name = writer.claim(variant, revision=force)
+    if name is None:  # another build archived it meanwhile
+        return build(settings, demo=demo, as_of=day, progress=progress)
+    try:
+        made, snap = _make(
+            settings,
+            name=name,
+            day=day,
+            demo=demo,
+            notes=notes,
+            meetings=meetings,
+            parallel=parallel,
+            previous_as_of=previous_as_of,
+            progress=progress,
+        )
+        ref = writer.commit(name, {**made.files, SNAPSHOT: snap}, made.manifest)
+    finally:
+        writer.release(name)
+    return _edition(ref, demo=demo, warnings=(*warnings, *made.warnings), status=BuildStatus.BUILT)
+
+
+def _make(
+    settings: Settings,
+    *,
+    name: str,
+    day: dt.date,
+    demo: bool,
+    notes: Notes | None,
+    meetings: tuple[Meeting, ...],
+    parallel: bool,
+    previous_as_of: dt.date | None,
+    progress: Progress,
+) -> tuple[MadeEdition, bytes]:
+    """Assemble the inputs from the store and make the edition in memory; also the data snapshot to archive."""
     with contextlib.ExitStack() as stack:
         worker = pdf_worker(settings, parallel=parallel)
         if worker is not None:
             stack.enter_context(worker)
-        store = stack.enter_context(open_store(settings, demo=demo, progress=progress))
+        store = stack.enter_context(open_store(settings, demo=demo, progress=progress, readonly=True))
         check_as_of(day, store)
+        skipped: list[str] = []  # damaged previous editions passed over, reported as warnings
         prev_doc, prev_name = _previous(
-            settings, store, day=day, demo=demo, previous_as_of=previous_as_of, meetings=meetings
+            settings, store, day=day, demo=demo, previous_as_of=previous_as_of, meetings=meetings, warnings=skipped
         )
         snap, vintages = snapshot(store, INPUT_SERIES, day)
         inputs = EditionInputs(
@@ -122,7 +181,7 @@ def build(
             demo=demo,
             source=store,
             meetings=meetings,
-            name=writer.next_name(variant),
+            name=name,
             generated=_now(),
             notes=notes,
             previous=prev_doc,
@@ -131,8 +190,7 @@ def build(
             parallel=parallel,
         )
         made = make_edition(inputs, pdf_worker=worker, progress=progress)
-    ref = writer.commit(inputs.name, {**made.files, SNAPSHOT: snap}, made.manifest)
-    return _edition(ref, demo=demo, warnings=(*warnings, *made.warnings), status=BuildStatus.BUILT)
+        return dataclasses.replace(made, warnings=(*skipped, *made.warnings)), snap
 
 
 def _edition(ref: EditionRef, *, demo: bool, warnings: tuple[str, ...], status: BuildStatus) -> Edition:
@@ -147,7 +205,7 @@ def figures(
 
     meetings = load_calendar(settings.fomc_calendar)
     day = as_of or default_as_of(demo=demo)
-    with open_store(settings, demo=demo, progress=progress) as store:
+    with open_store(settings, demo=demo, progress=progress, readonly=True) as store:
         check_as_of(day, store)
         figs, _ = compute_figures(
             store, as_of=day, settings=settings, meetings=meetings, cat=catalogue(settings.templates_dir)

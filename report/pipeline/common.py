@@ -15,9 +15,10 @@ if TYPE_CHECKING:
     from report.store import Store
 
 
-def open_store(settings: Settings, *, demo: bool, progress: Progress = quiet) -> Store:
-    """The demo store (generated on first use) or the real-data store."""
-    from report.store import Store
+def open_store(settings: Settings, *, demo: bool, progress: Progress = quiet, readonly: bool = False) -> Store:
+    """The demo store (generated on first use) or the real-data store; ``readonly`` for commands that only read it
+    (they then work in a data folder the user may not write; an older store is upgraded once, writable)."""
+    from report.store import OutdatedStore, Store
 
     if demo:
         from report import demo as demo_data
@@ -30,6 +31,11 @@ def open_store(settings: Settings, *, demo: bool, progress: Progress = quiet) ->
             f"no data store at {settings.store_path}: there is no real data yet; "
             "use --demo for the bundled demonstration data"
         )
+    if readonly:
+        try:
+            return Store(settings.store_path, readonly=True)
+        except OutdatedStore:
+            pass
     return Store(settings.store_path)
 
 

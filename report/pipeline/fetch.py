@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from report.config import Settings
+from report.errors import BriefError
 from report.sources import registry
-from report.sources.http import FetchError
+from report.sources.http import FetchError, redact
 from report.store import Store
 
 PRICE_SERIES = ("CBBTCUSD", "BTC_PRICE")
@@ -34,11 +35,22 @@ def _plan(settings: Settings, provs: Sequence[Any], wanted: set[str] | None) -> 
     return plan
 
 
+def _ask(provider: Any, sid: str, since: dt.date | None, stamp: str | None) -> Any:
+    """``provider.fetch``, where anything a provider lets escape becomes a FetchError for that series: one provider's
+    bug or a library's unexpected exception must not stop the others being asked (nor print a traceback)."""
+    try:
+        return provider.fetch(sid, since, stamp)
+    except BriefError:
+        raise
+    except Exception as exc:  # the provider boundary: see the docstring
+        raise FetchError(f"{provider.name}: unexpected failure ({exc.__class__.__name__}: {exc})") from None
+
+
 def _fetch_one(store: Store, provider: Any, sid: str, *, since: dt.date | None, report: FetchReport) -> None:
     """Ask one provider for one series and store what it delivers in one transaction."""
     from report.series import SERIES
 
-    got = provider.fetch(sid, since or store.last_date(sid), None if since else store.source_updated(sid))
+    got = _ask(provider, sid, since or store.last_date(sid), None if since else store.source_updated(sid))
     if got is None:
         report.unchanged.append(sid)
         return
@@ -71,6 +83,7 @@ def fetch(
     if on_start:
         on_start(len(plan))
     down: dict[str, str] = {}  # providers that could not be reached: their other series are skipped
+    secrets = registry.secrets(settings)
     with Store(settings.store_path) as store:
         for provider, sid in plan:
             if on_series:
@@ -80,9 +93,9 @@ def fetch(
                     raise FetchError(f"skipped: {provider.name} could not be reached ({down[provider.name]})")
                 _fetch_one(store, provider, sid, since=since, report=report)
             except FetchError as exc:
-                report.failed[sid] = str(exc)
+                report.failed[sid] = redact(str(exc), secrets)  # the clients redact too; this is the last word
                 if exc.unreachable:
-                    down[provider.name] = str(exc)
+                    down[provider.name] = report.failed[sid]
                 if sid == "CBBTCUSD":  # FRED cannot deliver the price: ask CoinGecko
                     plan.append((registry.price_fallback(settings), "BTC_PRICE"))
         for provider in {id(p): p for p, _ in plan}.values():

@@ -19,6 +19,10 @@ from report.render.context import Notes
 def _inputs(settings: Settings, ref: archive.EditionRef) -> EditionInputs:
     """The edition's inputs as archived: its snapshot, notes, previous figures, build time, languages, formats."""
     m = ref.manifest()
+    doc = archive.read_json(ref.folder / archive.MANIFEST)
+    problem = archive.manifest_problem(doc) if doc is not None else None
+    if problem is not None:
+        raise DataError(f"{ref.name}: its manifest.json {problem}; it cannot be rebuilt")
     if not m or not (ref.folder / archive.SNAPSHOT).is_file():
         raise DataError(f"{ref.name} has no manifest or data snapshot: it predates the archive and cannot be rebuilt")
     notes = archive.read_json(ref.folder / archive.NOTES)

@@ -61,7 +61,7 @@ def send(
             ledger=ledger,
             smtp_settings=smtp_settings(settings),
             on_sent=on_sent,
-            dry_run=folder / "outbox" if dry_run else None,
+            dry_run=folder / archive.OUTBOX if dry_run else None,
         )
     report.invalid.update(invalid)
     return report

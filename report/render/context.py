@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -103,13 +104,50 @@ class EditionMeta:
 
 
 CHANGE_UNITS = {"persons": "persons_change", "percent": "percent_change", "rate": "percent_change"}
+# How a status looks in the templates (a CSS class): an implausible figure is greyed out like an unavailable one.
+STATUS_CLASS = {"implausible": "unavailable"}
+
+
+def _number(value: Any) -> float | None:
+    """A previous edition's value when it is a finite number (bool is not one), else None."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return None
+    return float(value)
+
+
+def _text(value: Any) -> dict[str, str] | None:
+    """A previous edition's per-language text when it has every language, else None."""
+    if not isinstance(value, Mapping) or not all(isinstance(value.get(lang), str) for lang in LANGS):
+        return None
+    return {lang: value[lang] for lang in LANGS}
+
+
+def _previous_figures(previous: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    """The previous edition's figures by key, leaving out any that is not of the documented shape."""
+    figures = previous.get("figures")
+    if not isinstance(figures, list):
+        return {}
+    return {
+        f["key"]: f
+        for f in figures
+        if isinstance(f, Mapping) and isinstance(f.get("key"), str) and _text(f.get("formatted")) is not None
+    }
+
+
+def _edition_date(previous: Mapping[str, Any]) -> dt.date | None:
+    """The previous edition's date, or None when it is missing or not a date."""
+    try:
+        return dt.date.fromisoformat(previous["edition"])
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def _change_row(f: Figure, p: Mapping[str, Any], cat: Catalogue) -> tuple[dict[str, Any], dict[str, str] | None]:
     """One figure against its previous value, and the revision note when the same observation changed."""
     delta, revision = None, None
-    if f.value is not None and p.get("value") is not None and f.unit == p.get("unit"):
-        diff = f.value - p["value"]
+    old_value, old_text = _number(p.get("value")), _text(p.get("formatted")) or {lang: "—" for lang in LANGS}
+    if f.value is not None and old_value is not None and f.unit == p.get("unit"):
+        diff = f.value - old_value
         unit = CHANGE_UNITS.get(f.unit, f.unit)
         delta = {lang: fmt(diff, unit, lang) if diff else "—" for lang in LANGS}
         if f.observed and p.get("observed") == f.observed.isoformat() and abs(diff) > 1e-9 * max(1, abs(f.value)):
@@ -117,12 +155,12 @@ def _change_row(f: Figure, p: Mapping[str, Any], cat: Catalogue) -> tuple[dict[s
                 "changes.revised_figure",
                 label=f.label,
                 date=f.observed.isoformat(),
-                old=p["formatted"],
+                old=old_text,
                 new={lang: f.formatted(lang) for lang in LANGS},
             )
     row = {
         "label": f.label,
-        "previous": p["formatted"],
+        "previous": old_text,
         "now": {lang: f.formatted(lang) for lang in LANGS},
         "change": delta or {lang: "—" for lang in LANGS},
     }
@@ -131,9 +169,12 @@ def _change_row(f: Figure, p: Mapping[str, Any], cat: Catalogue) -> tuple[dict[s
 
 def _payroll_revisions(now: Figure | None, old: Mapping[str, Any], cat: Catalogue) -> list[dict[str, str]]:
     """Months whose payroll change differs from what the previous edition printed."""
-    if now is None or not old:
+    if now is None or not isinstance(old, Mapping) or not old:
         return []
-    before = dict(zip(old.get("months", []), old.get("changes", []), strict=False))
+    months, values = old.get("months"), old.get("changes")
+    if not isinstance(months, list) or not isinstance(values, list):
+        return []
+    before = {m: _number(v) for m, v in zip(months, values, strict=False) if isinstance(m, str)}
     out = []
     for m, v in zip(now.detail.get("months", []), now.detail.get("changes", []), strict=False):
         was = before.get(m)
@@ -151,9 +192,12 @@ def _payroll_revisions(now: Figure | None, old: Mapping[str, Any], cat: Catalogu
 
 def changes(figures: Sequence[Figure], previous: Mapping[str, Any] | None, cat: Catalogue) -> dict[str, Any] | None:
     """Each key figure against the previous archived edition, and revisions of data both editions show."""
-    if previous is None:
+    if not isinstance(previous, Mapping):
         return None
-    prev = {f["key"]: f for f in previous.get("figures", [])}
+    edition = _edition_date(previous)
+    if edition is None or not isinstance(previous.get("figures"), list):
+        return None  # not a figures document: nothing to compare with (the build warns about it)
+    prev = _previous_figures(previous)
     rows, revisions = [], []
     for f in figures:
         p = prev.get(f.key)
@@ -166,7 +210,7 @@ def changes(figures: Sequence[Figure], previous: Mapping[str, Any] | None, cat: 
     now_pay = next((f for f in figures if f.key == "payroll_declines_7m"), None)
     revisions += _payroll_revisions(now_pay, prev.get("payroll_declines_7m", {}).get("detail") or {}, cat)
     return {
-        "title": cat.both("ui.since_last", date=per_lang(date, dt.date.fromisoformat(previous["edition"]))),
+        "title": cat.both("ui.since_last", date=per_lang(date, edition)),
         "rows": rows,
         "revisions": revisions or [cat.both("changes.no_revisions")],
     }
@@ -183,7 +227,7 @@ def _figure_row(f: Figure, cat: Catalogue) -> dict[str, Any]:
         "label": f.label,
         "value": {lang: f.formatted(lang) for lang in LANGS},
         "observed": f.observed.isoformat() if f.observed else "—",
-        "status": f.status,
+        "status": STATUS_CLASS.get(f.status, f.status),
         "status_text": cat.both(f"ui.status_{f.status}"),
         "reason": f.reason,
         "sources": ", ".join(f"{s.series} ({s.date.isoformat() if s.date else '—'})" for s in f.sources)

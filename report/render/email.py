@@ -198,13 +198,13 @@ def load(raw: bytes) -> EmailMessage:
     return cast(EmailMessage, BytesParser(policy=policy.SMTP).parsebytes(raw))
 
 
-def personalize(template: EmailMessage, recipient: str, edition: str) -> EmailMessage:
-    """A copy addressed to one reader, with its own Message-ID and Date."""
+def personalize(template: EmailMessage, recipient: str, edition: str, *, message_id: str | None = None) -> EmailMessage:
+    """A copy addressed to one reader, with its own Message-ID (``message_id`` when resending) and Date."""
     msg = copy.deepcopy(template)
     del msg["To"]
     msg["To"] = _header_safe(recipient, "a recipient address")
     del msg["Message-ID"]
-    msg["Message-ID"] = email.utils.make_msgid(domain=domain_of(str(template["From"])))
+    msg["Message-ID"] = message_id or email.utils.make_msgid(domain=domain_of(str(template["From"])))
     del msg["Date"]
     msg["Date"] = email.utils.formatdate(localtime=False)
     return msg

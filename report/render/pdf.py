@@ -87,8 +87,16 @@ def pdf_text(pdf: bytes) -> str:
     return done.stdout
 
 
-def _serve(conn: Any) -> None:
-    """Worker loop: import WeasyPrint at once, then write the one PDF it is sent."""
+def _serve(conn: Any, parent_end: Any, parent: int) -> None:
+    """Worker loop: import WeasyPrint at once, then write the one PDF it is sent.
+
+    The worker dies with ``parent`` and closes its inherited copy of the parent's end of the pipe, so a parent that
+    is gone also reads as end of file here.
+    """
+    from report.procs import die_with_parent
+
+    die_with_parent(parent)
+    parent_end.close()
     try:
         import weasyprint  # noqa: F401  (the point: pay for the import while the parent computes)
 
@@ -115,13 +123,14 @@ class PdfWorker:
 
     def __init__(self, fork: bool = True) -> None:
         import multiprocessing as mp
+        import os
 
         self._proc: Any = None
         self._conn: Any = None
         if fork and "fork" in mp.get_all_start_methods():
             ctx = mp.get_context("fork")
             self._conn, child = ctx.Pipe()
-            self._proc = ctx.Process(target=_serve, args=(child,), daemon=True)
+            self._proc = ctx.Process(target=_serve, args=(child, self._conn, os.getpid()), daemon=True)
             self._proc.start()
             child.close()
 
@@ -151,8 +160,20 @@ class PdfWorker:
             self._proc.terminate()
         self._proc = None
 
+    def kill(self) -> None:
+        """Stop the worker now, mid-layout or not (the build failed or was interrupted)."""
+        if self._proc is None:
+            return
+        self._proc.kill()
+        self._conn.close()
+        self._proc.join(timeout=5)
+        self._proc = None
+
     def __enter__(self) -> PdfWorker:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.kill()

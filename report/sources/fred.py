@@ -1,8 +1,10 @@
-"""FRED and ALFRED through fredapi, with this project's pace, timeouts and retries injected at fredapi's seam."""
+"""FRED and ALFRED through fredapi, with this project's pace, deadline, size cap and retries injected at fredapi's
+seam (``fredapi.fred.urlopen``), and every failure of fredapi's as a FetchError without the key."""
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import math
 import urllib.error
 import xml.etree.ElementTree as ET
@@ -13,11 +15,12 @@ from typing import Any
 from report.series import FRED
 from report.series import SERIES as CATALOGUE
 from report.sources.base import Fetched
-from report.sources.http import Client, FetchError, redact
+from report.sources.http import Client, FetchError
 from report.store import Row
 
 SERIES = tuple(sid for sid, info in CATALOGUE.items() if info.source == FRED)
 REVISED = ("PAYEMS", "M2SL", "GDP", "JTSJOL", "PCEPILFE", "CPIAUCSL", "UNRATE")
+FRED_ROOTS = frozenset({"seriess", "observations", "error"})  # the root elements of the answers fredapi reads here
 
 
 class FredProvider:
@@ -31,28 +34,41 @@ class FredProvider:
     def __init__(self, api_key: str, client: Client, root_url: str, *, vintages: bool = False) -> None:
         self._key = api_key
         self.client = client
+        client.add_secret(api_key)
         self.root_url = root_url.rstrip("/")
         self.vintages = vintages
 
     def series_ids(self) -> tuple[str, ...]:
         return SERIES
 
+    def _urlopen(self, url: str, *args: Any, **kwargs: Any) -> io.BytesIO:
+        """What fredapi calls: the client's request, FRED's error message on a 4xx, and only FRED's XML let through."""
+        try:
+            body = self.client.open(url)
+        except urllib.error.HTTPError as exc:
+            raise FetchError(self.client.redact(f"FRED: HTTP {exc.code}{_error_message(exc.read())}")) from None
+        if _root_tag(body) not in FRED_ROOTS:
+            raise FetchError("FRED: malformed response (not FRED's XML)")
+        return io.BytesIO(body)
+
     @contextmanager
     def _fred(self) -> Iterator[Any]:
         import fredapi.fred
 
         original = fredapi.fred.urlopen
-        fredapi.fred.urlopen = self.client.urlopen  # fredapi passes no timeout: use ours
+        fredapi.fred.urlopen = self._urlopen  # fredapi passes no timeout: use ours
         try:
             fred = fredapi.Fred(api_key=self._key)
             fred.root_url = self.root_url
             yield fred
         except ValueError as exc:  # fredapi turns FRED's XML error message into a bare ValueError
-            raise FetchError(f"FRED: {redact(str(exc))}") from exc
-        except ET.ParseError as exc:
-            raise FetchError("FRED: malformed response (not FRED's XML)") from exc
+            raise FetchError(f"FRED: {self.client.redact(str(exc))}") from None
+        except ET.ParseError:
+            raise FetchError("FRED: malformed response (not FRED's XML)") from None
         except urllib.error.HTTPError as exc:
-            raise FetchError(f"FRED: HTTP {exc.code}") from exc
+            raise FetchError(f"FRED: HTTP {exc.code}") from None
+        except (AttributeError, IndexError, KeyError, TypeError) as exc:  # FRED's XML without what fredapi expects
+            raise FetchError(f"FRED: unexpected response ({exc.__class__.__name__})") from None
         finally:
             fredapi.fred.urlopen = original
 
@@ -67,13 +83,36 @@ class FredProvider:
                 if revised:
                     return Fetched(series, _vintage_rows(fred.get_series_all_releases(series)), True, updated)
                 data = fred.get_series(series, observation_start=since.isoformat() if since else None)
+                rows: list[Row] = []
+                for ts, v in data.items():
+                    d = ts.date()
+                    rows.append((d, None if v is None or math.isnan(float(v)) else float(v), d, None))
         except FetchError as exc:
             raise FetchError(f"{exc} ({series})", exc.unreachable) from exc
-        rows: list[Row] = []
-        for ts, v in data.items():
-            d = ts.date()
-            rows.append((d, None if v is None or math.isnan(float(v)) else float(v), d, None))
         return Fetched(series, rows, False, updated)
+
+
+def _error_message(body: bytes) -> str:
+    """ ": <FRED's message>" from the XML of an error answer, or nothing when the body is not that."""
+    try:
+        message = ET.fromstring(body).get("message")
+    except ET.ParseError:
+        return ""
+    return f": {message}" if message else ""
+
+
+def _root_tag(body: bytes) -> str | None:
+    """The name of the XML document's root element, read without parsing the rest; None when it is not XML."""
+    parser: Any = ET.XMLPullParser(events=("start",))
+    try:
+        for i in range(0, len(body), 4096):
+            parser.feed(body[i : i + 4096])
+            for event in parser.read_events():
+                element = event[1]
+                return element.tag if isinstance(element, ET.Element) else None
+    except ET.ParseError:
+        return None
+    return None
 
 
 def _vintage_rows(frame: Any) -> list[Row]:

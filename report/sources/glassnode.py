@@ -16,6 +16,7 @@ class GlassnodeProvider:
     def __init__(self, api_key: str, client: Client, base_url: str) -> None:
         self._key = api_key
         self.client = client
+        client.add_secret(api_key)
         self.base_url = base_url.rstrip("/")
 
     def series_ids(self) -> tuple[str, ...]:

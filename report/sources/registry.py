@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from report.sources import http
 from report.sources.http import Client
 
 if TYPE_CHECKING:
@@ -21,6 +22,7 @@ class ProviderSpec:
     url_setting: str  # the Settings field that overrides it (BRIEF_<NAME>_URL)
     min_interval: float  # seconds between requests
     retries: int = 3
+    backoff: float = 1.0  # seconds before the first retry, doubling (a Retry-After up to 30 s is honoured instead)
 
 
 FRED = ProviderSpec("FRED", "https://api.stlouisfed.org/fred", "fred_url", 0.5)  # 120 requests a minute
@@ -38,8 +40,21 @@ def url(spec: ProviderSpec, settings: Settings) -> str:
 
 
 def client(spec: ProviderSpec, settings: Settings) -> Client:
-    """An HTTP client paced for the provider."""
-    return Client(spec.name, spec.min_interval, settings.http_timeout, retries=spec.retries)
+    """An HTTP client paced for the provider, each request within ``http.timeout`` and MAX_RESPONSE_BYTES."""
+    return Client(
+        spec.name,
+        spec.min_interval,
+        settings.http_timeout,
+        retries=spec.retries,
+        backoff=spec.backoff,
+        max_bytes=http.MAX_RESPONSE_BYTES,
+        secrets=secrets(settings),
+    )
+
+
+def secrets(settings: Settings) -> tuple[str, ...]:
+    """The API keys configured: redacted from every message a fetch makes."""
+    return tuple(key for key in (settings.fred_api_key, settings.glassnode_api_key) if key)
 
 
 def providers(settings: Settings, *, vintages: bool = False) -> tuple[list[Any], dict[str, str]]:

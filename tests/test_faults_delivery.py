@@ -1,0 +1,227 @@
+"""Delivery under faults, with real processes against a real SMTP server on 127.0.0.1: concurrent sends, kill -9
+in mid-list, a locked ledger, non-ASCII addresses, hostile reader files (issue 9, items 2, 4, 5, 6 and 16)."""
+
+from __future__ import annotations
+
+import email
+import os
+import random
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from email import policy
+from pathlib import Path
+
+import pytest
+from helpers import OFFLINE
+from smtpserver import PASSWORD, USER, SmtpServer
+
+from report.config import Settings
+from report.errors import UsageError
+from report.pipeline.build import build
+from report.pipeline.send import send
+
+BRIEF = [sys.executable, "-m", "report"]
+
+
+@pytest.fixture(scope="module")
+def edition(tmp_path_factory, demo_data_dir):
+    """A demo edition with its e-mail (HTML and e-mail only, to be quick), in its own output folder."""
+    out = tmp_path_factory.mktemp("out")
+    s = Settings(data_dir=demo_data_dir, out_dir=out, formats=("html", "email"), **OFFLINE)
+    return build(s, demo=True)
+
+
+def readers(n: int, tmp_path: Path) -> Path:
+    path = tmp_path / "readers.txt"
+    path.write_text("".join(f"reader{i:04d}@example.org\n" for i in range(n)), encoding="utf-8")
+    return path
+
+
+def env_for(srv: SmtpServer, data_dir: Path, out_dir: Path, **extra: str) -> dict[str, str]:
+    keep = {k: v for k, v in os.environ.items() if not k.startswith("BRIEF_")}
+    return {
+        **keep,
+        "BRIEF_DATA_DIR": str(data_dir),
+        "BRIEF_OUT_DIR": str(out_dir),
+        "BRIEF_SMTP_HOST": "127.0.0.1",
+        "BRIEF_SMTP_PORT": str(srv.port),
+        "BRIEF_SMTP_SECURITY": "plain",
+        "BRIEF_SMTP_USER": USER,
+        "BRIEF_SMTP_PASSWORD": PASSWORD,
+        "BRIEF_SEND_PACE": "0",
+        **extra,
+    }
+
+
+def copies(srv: SmtpServer) -> Counter[str]:
+    return Counter(r for m in srv.handler.messages for r in m.rcpt_tos)
+
+
+def message_ids(srv: SmtpServer, reader: str) -> set[str]:
+    parsed = [email.message_from_bytes(m.content, policy=policy.SMTP) for m in srv.handler.messages]
+    return {str(m["Message-ID"]) for m in parsed if str(m["To"]) == reader}
+
+
+def test_two_concurrent_sends_serve_each_reader_once(edition, tmp_path):
+    """Before: 16 of 20 readers got two copies and both runs exited 0."""
+    with SmtpServer(tmp_path, starttls=False) as srv:
+        env = env_for(srv, tmp_path / "data", edition.folder.parents[1], BRIEF_SEND_PACE="0.05")
+        cmd = [*BRIEF, "send", str(edition.folder), "--to", str(readers(20, tmp_path))]
+        procs = [subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(2)]
+        outs = [p.communicate(timeout=120) for p in procs]
+        assert [p.returncode for p in procs] == [0, 0], outs
+        assert len(copies(srv)) == 20 and set(copies(srv).values()) == {1}
+        assert any(b"Waiting for another brief command" in err for _, err in outs)
+
+
+def test_no_wait_stops_at_once_when_the_folder_is_busy(edition, tmp_path):
+    from report.lock import data_lock
+
+    with SmtpServer(tmp_path, starttls=False) as srv, data_lock(tmp_path / "data"):
+        env = env_for(srv, tmp_path / "data", edition.folder.parents[1])
+        cmd = [*BRIEF, "send", str(edition.folder), "--to", "a@example.org", "--no-wait"]
+        done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 1 and "another brief command" in done.stderr
+        assert f"pid {os.getpid()}" in done.stderr and "Traceback" not in done.stderr
+        assert srv.handler.messages == []
+
+
+def test_kill_9_in_mid_list_misses_no_one_and_repeats_only_the_message_in_flight(edition, tmp_path):
+    """Before: 27 kills of 800 readers gave 21 second copies. Now a kill can leave at most the one reader whose
+    copy was in flight unrecorded; the rerun sends it again with the same Message-ID."""
+    n, kills = 120, 4
+    rng = random.Random(9)
+    with SmtpServer(tmp_path, starttls=False) as srv:
+        env = env_for(srv, tmp_path / "data", edition.folder.parents[1])
+        cmd = [*BRIEF, "send", str(edition.folder), "--to", str(readers(n, tmp_path))]
+        for _ in range(kills):
+            before = len(srv.handler.messages)
+            proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            deadline = time.monotonic() + 60
+            target = before + rng.randint(3, 15)
+            while len(srv.handler.messages) < target and proc.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.002)
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(timeout=10)
+        for _ in range(5):  # reruns until every reader is served
+            done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+            if done.returncode == 0:
+                break
+        assert done.returncode == 0, done.stderr
+        got = copies(srv)
+        assert len(got) == n  # no one missed
+        twice = [r for r, c in got.items() if c > 1]
+        assert len(twice) <= kills and all(got[r] == 2 for r in twice)
+        assert all(len(message_ids(srv, r)) == 1 for r in twice)  # the same message again, not a new one
+        again = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+        assert again.returncode == 0 and sum(copies(srv).values()) == sum(got.values())
+
+
+def test_a_locked_ledger_after_acceptance_is_retried_not_aborted(edition, tmp_path, demo_settings):
+    """Before: the store locked for over 5 s after the server accepted aborted the run, and the reader got a
+    second copy on the rerun."""
+    s = demo_settings.replace(
+        out_dir=edition.folder.parents[1],
+        smtp_host="127.0.0.1",
+        smtp_security="plain",
+        smtp_user=USER,
+        smtp_password=PASSWORD,
+        send_pace=0.0,
+        data_dir=tmp_path / "ledger",
+    )
+    with SmtpServer(tmp_path, starttls=False) as srv:
+        s = s.replace(smtp_port=srv.port)
+        send(s, str(edition.folder), to="first@example.org", dry_run=False)  # creates the store and ledger
+        original = srv.handler.handle_DATA
+        holder: list[sqlite3.Connection] = []
+
+        async def lock_after_accepting(server, session, envelope):
+            answer = await original(server, session, envelope)
+            if not holder:  # hold the store locked for 6 s from the first acceptance on
+                conn = sqlite3.connect(s.store_path, check_same_thread=False, isolation_level=None)
+                conn.execute("BEGIN EXCLUSIVE")
+                holder.append(conn)
+                threading.Timer(6.0, conn.rollback).start()
+            return answer
+
+        srv.handler.handle_DATA = lock_after_accepting
+        report = send(s, str(edition.folder), to="ann@example.org,bo@example.org")
+        assert report.ok and report.sent == ["ann@example.org", "bo@example.org"]
+        again = send(s, str(edition.folder), to="ann@example.org,bo@example.org")
+        assert again.sent == [] and Counter(copies(srv))["ann@example.org"] == 1
+
+
+def test_a_ledger_locked_for_good_is_journalled_and_read_back(tmp_path):
+    from report.store import Store
+
+    path = tmp_path / "brief.sqlite"
+    with Store(path) as st:
+        assert st.sent_to("2025-12-08") == set()
+        blocker = sqlite3.connect(path, isolation_level=None)
+        blocker.execute("BEGIN EXCLUSIVE")
+        st.record_send("2025-12-08", "Ann@example.org", "<id@x>", retry_seconds=0.1, sleep=lambda _: None)
+        assert st.journal_path.is_file()
+        blocker.rollback()
+    with Store(path) as st:
+        assert st.sent_to("2025-12-08") == {"ann@example.org"}
+    assert not st.journal_path.exists()
+
+
+def test_a_non_ascii_address_is_reported_and_the_others_are_served(edition, tmp_path, demo_settings):
+    """Before: against a server without SMTPUTF8 the run stopped at that reader on every rerun."""
+    with SmtpServer(tmp_path, starttls=False, smtputf8=False) as srv:
+        s = demo_settings.replace(
+            out_dir=edition.folder.parents[1],
+            smtp_host="127.0.0.1",
+            smtp_port=srv.port,
+            smtp_security="plain",
+            smtp_user=USER,
+            smtp_password=PASSWORD,
+            send_pace=0.0,
+            data_dir=tmp_path / "ledger",
+        )
+        to = "ann@example.org,jörg@example.org,cy@example.org"
+        report = send(s, str(edition.folder), to=to)
+        assert report.sent == ["ann@example.org", "cy@example.org"] and report.aborted is None
+        assert "SMTPUTF8" in report.refused["jörg@example.org"]
+        again = send(s, str(edition.folder), to=to)
+        assert again.sent == [] and list(again.refused) == ["jörg@example.org"]
+
+
+def test_hostile_reader_files(edition, tmp_path, demo_settings):
+    """Before: an address with "/" crashed the dry run; a "Bcc:" line was taken as an address."""
+    from report.deliver import read_recipients
+
+    path = tmp_path / "readers.txt"
+    path.write_text("Bcc: boss@example.org\nto:x@example.org\nx/y/z@example.org\nann@example.org\n")
+    good, bad = read_recipients(str(path))
+    assert good == ["x/y/z@example.org", "ann@example.org"]
+    assert set(bad) == {"Bcc: boss@example.org", "to:x@example.org"}
+    s = demo_settings.replace(out_dir=edition.folder.parents[1], data_dir=tmp_path / "ledger")
+    report = send(s, str(edition.folder), to=str(path), dry_run=True)
+    assert len(report.written) == 2 and all(p.parent == edition.folder / "outbox" for p in report.written)
+    from report.archive import verify
+
+    assert verify(edition.folder) == []  # the outbox is beside the edition, not part of it
+    shutil.rmtree(edition.folder / "outbox")
+    with pytest.raises(UsageError):
+        read_recipients("nobody")
+
+
+def test_send_by_date_takes_the_latest_revision(edition, tmp_path, demo_settings):
+    """Before: after --force, `send DATE` picked the first revision."""
+    out = tmp_path / "out"
+    shutil.copytree(edition.folder.parents[1], out)
+    s = demo_settings.replace(out_dir=out, formats=("html", "email"))
+    forced = build(s, demo=True, force=True)
+    assert forced.folder.name == "2025-12-08-demo.r2"
+    report = send(s, "2025-12-08", to="ann@example.org", dry_run=True)
+    assert report.written[0].parent == forced.folder / "outbox"
+    report = send(s, "2025-12-08-demo", to="bo@example.org", dry_run=True)
+    assert report.written[0].parent == forced.folder / "outbox"
