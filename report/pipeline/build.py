@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from report.archive import SNAPSHOT, EditionRef, EditionWriter, edition_name, previous, snapshot
+from report.archive import SNAPSHOT, EditionRef, EditionWriter, edition_name, previous
 from report.calendar import Meeting, load_calendar
 from report.config import Settings
 from report.edition import (
@@ -29,6 +29,7 @@ from report.errors import UsageError
 from report.figures import INPUT_SERIES, Figure
 from report.pipeline.common import default_as_of, open_store, pdf_worker, preflight
 from report.render.context import Notes
+from report.snapshot import snapshot
 from report.store import Store
 
 

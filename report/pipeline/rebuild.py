@@ -14,6 +14,7 @@ from report.edition import EditionInputs, check_as_of, make_edition
 from report.errors import DataError
 from report.pipeline.common import pdf_worker, preflight
 from report.render.context import Notes
+from report.snapshot import SnapshotStore
 
 
 def _inputs(settings: Settings, ref: archive.EditionRef) -> EditionInputs:
@@ -27,7 +28,7 @@ def _inputs(settings: Settings, ref: archive.EditionRef) -> EditionInputs:
         raise DataError(f"{ref.name} has no manifest or data snapshot: it predates the archive and cannot be rebuilt")
     notes = archive.read_json(ref.folder / archive.NOTES)
     previous = archive.read_json(ref.folder / archive.PREVIOUS)
-    source = archive.SnapshotStore(ref.folder / archive.SNAPSHOT)
+    source = SnapshotStore(ref.folder / archive.SNAPSHOT)
     as_of = dt.date.fromisoformat(m["as_of"])
     check_as_of(as_of, source)
     return EditionInputs(
