@@ -14,6 +14,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
@@ -33,6 +34,7 @@ PREVIOUS = "previous.json"
 NOTES = "notes.json"
 NAME = re.compile(r"^(?P<date>\d{4}-\d{2}-\d{2})(?P<demo>-demo)?(?P<langs>(?:-(?:en|zh-Hant))*)(?:\.r(?P<rev>\d+))?$")
 OUTBOX = "outbox"  # dry-run messages written beside an edition: not part of it, so not in its manifest
+MAX_JSON_BYTES = 20_000_000  # an archived JSON file larger than this is damage, refused before it is read
 STALE_SECONDS = 3600  # a hidden temp folder older than this was left by a killed build
 _ORDER = {".html": 0, ".pdf": 1, ".eml": 2, ".json": 4, ".gz": 5}  # outputs first, then data, manifest last
 
@@ -43,10 +45,22 @@ def editions_dir(out_dir: Path) -> Path:
 
 
 def read_json(path: Path) -> Any:
-    """A JSON file's content, or None when it is missing or unreadable (archived files are optional extras)."""
+    """A JSON file's content, or None when it is missing or unreadable (archived files are optional extras).
+
+    Damage never crashes a command: anything that is not a regular file (a FIFO would block, /dev/zero never
+    ends) and any file over ``MAX_JSON_BYTES`` are refused before they are read, and JSON nested too deep to
+    decode (``RecursionError``) or too big for memory is unreadable like any other damage."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        # O_NONBLOCK: opening a FIFO returns at once (and it is refused below); no effect on a regular file
+        with os.fdopen(os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC), "rb") as fh:
+            st = os.fstat(fh.fileno())
+            if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_JSON_BYTES:
+                return None
+            raw = fh.read(MAX_JSON_BYTES + 1)
+        if len(raw) > MAX_JSON_BYTES:  # grew since the stat
+            return None
+        return json.loads(raw.decode("utf-8"))
+    except (OSError, ValueError, RecursionError, MemoryError):
         return None
 
 

@@ -285,7 +285,8 @@ def calendar(state: State, year: int | None, cron: bool) -> None:
         mark = "*" if m.projections else " "
         note = ""
         if st.meeting == m:
-            note = f"  <- next: in {st.days_to} days; blackout {m.blackout_start} to {m.blackout_end}"
+            decision = (m.end - today).days
+            note = f"  <- next: decision in {decision} days; blackout {m.blackout_start} to {m.blackout_end}"
             if st.in_blackout:
                 note += " (in blackout now)"
         click.echo(f"  {m.start.isoformat()}  {days:<14}{mark}{note}")

@@ -8,8 +8,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import difflib
+import math
 import os
 import re
+import stat
 import tomllib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -29,6 +31,7 @@ SECURITY: tuple[Security, ...] = get_args(Security)
 CONFIG_ENV = "BRIEF_CONFIG"  # names the settings file; read by config_path, not a setting itself
 ENV_PREFIX = "BRIEF_"  # every variable with this prefix must be one the brief knows
 APP_NAME = "liquidity-brief"
+MAX_CONFIG_BYTES = 1 << 20  # a settings file is a few KB; a bigger one is not one
 
 
 def default_data_dir() -> Path:
@@ -111,6 +114,9 @@ class Settings(Assumptions):
 def parse_list(value: str | list[str] | tuple[str, ...], allowed: tuple[str, ...], what: str) -> tuple[str, ...]:
     """Parse 'a,b' or a list into a tuple of known, unique values, keeping the canonical order."""
     items = value.split(",") if isinstance(value, str) else list(value)
+    for item in items:
+        if not isinstance(item, str):
+            raise ConfigError(f"{item!r} is not a {what} name; choose from {', '.join(allowed)}")
     wanted = [i.strip() for i in items if i.strip()]
     if not wanted:
         raise ConfigError(f"no {what} given; choose from {', '.join(allowed)}")
@@ -126,20 +132,47 @@ def parse_list(value: str | list[str] | tuple[str, ...], allowed: tuple[str, ...
 
 
 def _date(value: Any) -> dt.date:
-    if isinstance(value, dt.date):
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError as exc:
-        raise ConfigError(f"{value!r} is not a date (use YYYY-MM-DD)") from exc
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value.strip()):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ConfigError(f"{str(value)[:40]!r} is not a date (use YYYY-MM-DD, without a time)")
+
+
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+def _float(value: Any) -> float:
+    """A finite number: a TOML integer or float, or its text (true/false, inf and nan are refused)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ConfigError(f"{str(value)[:40]!r} is not a number")
+    if isinstance(value, str) and not _NUMBER.fullmatch(value.strip()):
+        finite = value.strip().lower().lstrip("+-") not in {"inf", "infinity", "nan"}
+        raise ConfigError(f"{value[:40]!r} is not a {'' if finite else 'finite '}number")
+    number = float(value)
+    if not math.isfinite(number):
+        raise ConfigError(f"{str(value)[:40]!r} is not a finite number")
+    return number
+
+
+def _int(value: Any) -> int:
+    """A whole number: a TOML integer or its text (true/false and fractions like 25.9 are refused, not truncated)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"[+-]?[0-9]{1,18}", value.strip()):
+        return int(value.strip())
+    raise ConfigError(f"{str(value)[:40]!r} is not a whole number")
 
 
 def _float_list(value: Any) -> tuple[float, ...]:
-    items = value.split(",") if isinstance(value, str) else list(value)
+    items = value.split(",") if isinstance(value, str) else value if isinstance(value, list) else [value]
     try:
-        return tuple(float(v) for v in items)
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"{value!r} is not a list of numbers") from exc
+        return tuple(_float(v) for v in items)
+    except ConfigError as exc:
+        raise ConfigError(f"{str(value)[:60]!r} is not a list of finite numbers ({exc})") from exc
 
 
 def _path(value: Any) -> Path:
@@ -155,12 +188,12 @@ _SOURCES: dict[str, tuple[str, str | None, Callable[[Any], Any]]] = {
     "fomc_calendar": ("fomc_calendar", "BRIEF_FOMC_CALENDAR", _path),
     "templates_dir": ("templates_dir", "BRIEF_TEMPLATES_DIR", _path),
     "cjk_font": ("fonts.cjk", "BRIEF_CJK_FONT", str),
-    "miner_efficiency_j_per_th": ("miner.efficiency_j_per_th", "BRIEF_MINER_EFFICIENCY", float),
-    "power_usd_per_kwh": ("miner.power_usd_per_kwh", "BRIEF_POWER_PRICE", float),
+    "miner_efficiency_j_per_th": ("miner.efficiency_j_per_th", "BRIEF_MINER_EFFICIENCY", _float),
+    "power_usd_per_kwh": ("miner.power_usd_per_kwh", "BRIEF_POWER_PRICE", _float),
     "rmp_monthly_usd": ("rmp.monthly_usd", "BRIEF_RMP_MONTHLY_USD", _float_list),
     "rmp_start": ("rmp.start", "BRIEF_RMP_START", _date),
-    "rmp_months": ("rmp.months", "BRIEF_RMP_MONTHS", int),
-    "sofr_lookback_days": ("sofr.lookback_days", "BRIEF_SOFR_LOOKBACK_DAYS", int),
+    "rmp_months": ("rmp.months", "BRIEF_RMP_MONTHS", _int),
+    "sofr_lookback_days": ("sofr.lookback_days", "BRIEF_SOFR_LOOKBACK_DAYS", _int),
     "qt_end": ("qt_end", "BRIEF_QT_END", _date),
     "fred_api_key": ("fred.api_key", "FRED_API_KEY", str),
     "glassnode_api_key": ("glassnode.api_key", "GLASSNODE_API_KEY", str),
@@ -169,7 +202,7 @@ _SOURCES: dict[str, tuple[str, str | None, Callable[[Any], Any]]] = {
     "coingecko_url": ("coingecko.url", "BRIEF_COINGECKO_URL", str),
     "bgeometrics_url": ("bgeometrics.url", "BRIEF_BGEOMETRICS_URL", str),
     "glassnode_url": ("glassnode.url", "BRIEF_GLASSNODE_URL", str),
-    "http_timeout": ("http.timeout", "BRIEF_HTTP_TIMEOUT", float),
+    "http_timeout": ("http.timeout", "BRIEF_HTTP_TIMEOUT", _float),
     "email_from": ("email.from", "BRIEF_EMAIL_FROM", str),
     "email_reply_to": ("email.reply_to", "BRIEF_EMAIL_REPLY_TO", str),
     "public_url": ("email.public_url", "BRIEF_PUBLIC_URL", str),
@@ -178,7 +211,7 @@ _SOURCES: dict[str, tuple[str, str | None, Callable[[Any], Any]]] = {
     "attach_pdf": ("email.attach_pdf", "BRIEF_ATTACH_PDF", lambda v: str(v).lower() in {"1", "true", "yes"}),
     "send_to": ("email.to", "BRIEF_SEND_TO", str),
     "smtp_host": ("smtp.host", "BRIEF_SMTP_HOST", str),
-    "smtp_port": ("smtp.port", "BRIEF_SMTP_PORT", int),
+    "smtp_port": ("smtp.port", "BRIEF_SMTP_PORT", _int),
     "smtp_security": (
         "smtp.security",
         "BRIEF_SMTP_SECURITY",
@@ -187,8 +220,8 @@ _SOURCES: dict[str, tuple[str, str | None, Callable[[Any], Any]]] = {
     "smtp_user": ("smtp.user", "BRIEF_SMTP_USER", str),
     "smtp_password": ("smtp.password", "BRIEF_SMTP_PASSWORD", str),
     "smtp_cafile": ("smtp.cafile", "BRIEF_SMTP_CAFILE", _path),
-    "smtp_timeout": ("smtp.timeout", "BRIEF_SMTP_TIMEOUT", float),
-    "send_pace": ("smtp.pace", "BRIEF_SEND_PACE", float),
+    "smtp_timeout": ("smtp.timeout", "BRIEF_SMTP_TIMEOUT", _float),
+    "send_pace": ("smtp.pace", "BRIEF_SEND_PACE", _float),
 }
 
 
@@ -283,6 +316,37 @@ def config_path(explicit: Path | None, env: Mapping[str, str]) -> Path | None:
     return local if local.is_file() else None
 
 
+def _read_config(path: Path) -> str:
+    """The text of a settings file: a regular file of at most MAX_CONFIG_BYTES of UTF-8. Anything else (a FIFO,
+    a device such as /dev/zero, a folder) is refused before it is read, so it can neither hang nor fill memory."""
+    try:
+        # O_NONBLOCK: opening a FIFO with no writer would otherwise wait forever (no effect on regular files)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except FileNotFoundError as exc:
+        raise ConfigError(f"config file {path} does not exist") from exc
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from exc
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ConfigError(f"config file {path} is not a regular file; give the path of a brief.toml")
+        if info.st_size > MAX_CONFIG_BYTES:
+            raise ConfigError(f"config file {path} is larger than {MAX_CONFIG_BYTES // 1024} KB; is it a brief.toml?")
+        os.set_blocking(fd, True)
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            data = fh.read(MAX_CONFIG_BYTES + 1)
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from exc
+    finally:
+        os.close(fd)
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"config file {path} is larger than {MAX_CONFIG_BYTES // 1024} KB; is it a brief.toml?")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"cannot read config file {path}: byte {exc.start} is not UTF-8 text") from exc
+
+
 def load_settings(
     config_file: Path | None = None,
     env: Mapping[str, str] | None = None,
@@ -295,11 +359,7 @@ def load_settings(
     path = config_path(config_file, env)
     if path is not None:
         try:
-            table = tomllib.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError as exc:
-            raise ConfigError(f"config file {path} does not exist") from exc
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"cannot read config file {path}: {exc}") from exc
+            table = tomllib.loads(_read_config(path))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
         _check_keys(table, path)
@@ -325,7 +385,7 @@ def validate(s: Settings) -> None:
         raise ConfigError(f"miner efficiency {s.miner_efficiency_j_per_th} J/TH is outside 1-500")
     if not 0 < s.power_usd_per_kwh <= 1:
         raise ConfigError(f"power price US${s.power_usd_per_kwh}/kWh is outside 0-1")
-    if not s.rmp_monthly_usd or any(v <= 0 for v in s.rmp_monthly_usd):
+    if not s.rmp_monthly_usd or any(not (math.isfinite(v) and v > 0) for v in s.rmp_monthly_usd):
         raise ConfigError("rmp.monthly_usd needs one or more positive amounts in US dollars")
     if not 1 <= s.rmp_months <= 60:
         raise ConfigError(f"rmp.months {s.rmp_months} is outside 1-60")
@@ -341,6 +401,16 @@ def validate(s: Settings) -> None:
         raise ConfigError(f"smtp.pace {s.send_pace} s is outside 0-60")
     if not 0.1 <= s.http_timeout <= 300:
         raise ConfigError(f"http.timeout {s.http_timeout} s is outside 0.1-300")
+    if not 0.1 <= s.smtp_timeout <= 600:
+        raise ConfigError(f"smtp.timeout {s.smtp_timeout} s is outside 0.1-600")
+    for name, setting in (
+        ("smtp_user", "smtp.user (BRIEF_SMTP_USER)"),
+        ("smtp_password", "smtp.password (BRIEF_SMTP_PASSWORD)"),
+    ):
+        value = getattr(s, name)
+        if value is not None and not (value.isascii() and value.isprintable()):
+            # smtplib's login encodes them as ASCII; never show the value
+            raise ConfigError(f"{setting} must be printable ASCII characters (SMTP login cannot send others)")
     if not 5 <= s.sofr_lookback_days <= 750:
         raise ConfigError(f"sofr.lookback_days {s.sofr_lookback_days} is outside 5-750")
     for name in _API_KEYS:

@@ -6,17 +6,19 @@ from __future__ import annotations
 
 import contextlib
 import email.utils
+import os
 import re
 import smtplib
 import ssl
 import time
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
 
 from report.config import Security
-from report.errors import BriefError, UsageError
+from report.errors import ArchiveError, BriefError, UsageError
 from report.render.email import personalize
 from report.store import Store
 
@@ -60,19 +62,50 @@ class SendReport:
 _LOCAL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\-\u0080-\U0010ffff]+$")  # dot-atom, UTF-8 allowed
 _LABEL = re.compile(r"^[A-Za-z0-9\u0080-\U0010ffff](?:[A-Za-z0-9\-\u0080-\U0010ffff]*[A-Za-z0-9\u0080-\U0010ffff])?$")
 _HEADER = re.compile(r"^[A-Za-z][A-Za-z0-9-]*:")  # "Bcc: x@y", "To:x@y": a mail header, not an address
+_ANGLE = re.compile(r"<([^<>]*)>$")  # the addr-spec of "Name <a@b>", as written
+_INVISIBLE = {"Cc", "Cf", "Zl", "Zp"}  # controls, format characters (U+200B, U+202E...), line separators
+
+
+def _idna(domain: str) -> str:
+    """A domain lower-cased and IDNA-encoded (bücher.de -> xn--bcher-kva.de); UnicodeError if it cannot be."""
+    return domain.lower().encode("idna").decode("ascii")
+
+
+def reader_key(addr: str) -> str:
+    """The key one reader is known by (de-duplication and the send ledger): the local part as given (case-folded,
+    as the ledger always stored it) and the domain lower-cased and IDNA-encoded, so ``user@bücher.de`` and
+    ``user@xn--bcher-kva.de`` are one reader."""
+    local, _, domain = addr.rpartition("@")
+    try:
+        domain = _idna(domain)
+    except UnicodeError:
+        domain = domain.lower()
+    return f"{local.lower()}@{domain}"
 
 
 def check_address(text: str) -> str:
     """An addr-spec from "Name <a@b>" or "a@b"; UsageError for anything else (header injection included)."""
     if "\r" in text or "\n" in text or "\0" in text:
         raise UsageError(f"{text!r} is not an e-mail address (line break or NUL)")
-    if _HEADER.match(text.strip()):
-        raise UsageError(f"{text.strip()!r} looks like a mail header, not an e-mail address")
-    _name, addr = email.utils.parseaddr(text)
+    hidden = sorted({f"U+{ord(ch):04X}" for ch in text if unicodedata.category(ch) in _INVISIBLE})
+    if hidden:
+        raise UsageError(f"{text.strip()!r} is not an e-mail address (invisible character {', '.join(hidden)})")
+    text = text.strip()
+    if _HEADER.match(text):
+        raise UsageError(f"{text!r} looks like a mail header, not an e-mail address")
+    if text.count("<") != text.count(">") or text.count('"') % 2:
+        raise UsageError(f"{text!r} is not an e-mail address (unbalanced quotes or < >)")
+    m = _ANGLE.search(text)
+    written = (m.group(1) if m else text).strip()
+    if any(ch.isspace() for ch in written):
+        raise UsageError(f"{text!r} is not an e-mail address (white space in it)")
+    pairs = email.utils.getaddresses([text])
+    addr = pairs[0][1] if len(pairs) == 1 else ""
     local, at, domain = addr.rpartition("@")
     labels = domain.split(".")
     if (
-        not at
+        addr != written  # the parser read something other than what was written: never guess
+        or not at
         or not local
         or len(addr) > 254
         or len(labels) < 2
@@ -82,34 +115,67 @@ def check_address(text: str) -> str:
         or ".." in local
         or not all(_LABEL.match(label) for label in labels)
     ):
-        raise UsageError(f"{text.strip()!r} is not an e-mail address")
+        raise UsageError(f"{text!r} is not an e-mail address")
+    try:
+        _idna(domain)
+    except UnicodeError as exc:
+        raise UsageError(f"{text!r} is not an e-mail address (its domain cannot be encoded: {exc})") from exc
     return addr
 
 
+def split_addresses(line: str) -> list[str]:
+    """The entries of one line: addresses separated by "," or ";" (outside quotes and angle brackets), as
+    ``email.utils.getaddresses`` reads them after turning ";" into ",", but each entry kept apart so a bad one is
+    reported by itself. Empty entries are dropped."""
+    entries: list[str] = []
+    buf: list[str] = []
+    quoted = escaped = False
+    angle = 0
+    for ch in line:
+        if escaped:
+            escaped = False
+        elif quoted and ch == "\\":
+            escaped = True
+        elif ch == '"':
+            quoted = not quoted
+        elif not quoted and ch == "<":
+            angle += 1
+        elif not quoted and ch == ">":
+            angle = max(0, angle - 1)
+        elif not quoted and not angle and ch in ",;":
+            entries.append("".join(buf))
+            buf = []
+            continue
+        buf.append(ch)
+    entries.append("".join(buf))
+    return [e.strip() for e in entries if e.strip()]
+
+
 def read_recipients(spec: str) -> tuple[list[str], dict[str, str]]:
-    """Addresses from a file (one a line, # comments) or from ADDRESS[,ADDRESS...]; duplicates dropped."""
+    """Addresses from a file (one or more a line, separated by "," or ";"; # comments) or from
+    ADDRESS[,ADDRESS...]; every address is served or reported, duplicates (by ``reader_key``) dropped."""
     path = Path(spec)
     if path.is_file():
         try:
             lines = path.read_text(encoding="utf-8").splitlines()
         except (OSError, UnicodeDecodeError) as exc:
             raise UsageError(f"cannot read the recipient list {path}: {exc}") from exc
-        items = [line.split("#", 1)[0].strip() for line in lines]
+        items = [item for line in lines for item in split_addresses(line.split("#", 1)[0])]
     elif "@" in spec:
-        items = [part.strip() for part in spec.split(",")]
+        items = split_addresses(spec)
     else:
         raise UsageError(f"--to {spec!r} is neither a file nor an e-mail address")
     good: list[str] = []
     bad: dict[str, str] = {}
     seen: set[str] = set()
-    for item in (i for i in items if i):
+    for item in items:
         try:
             addr = check_address(item)
         except UsageError as exc:
             bad[item] = str(exc)
             continue
-        if addr.lower() not in seen:
-            seen.add(addr.lower())
+        if reader_key(addr) not in seen:
+            seen.add(reader_key(addr))
             good.append(addr)
     return good, bad
 
@@ -144,14 +210,34 @@ def _outbox_name(n: int, recipient: str) -> str:
     return f"{n:04d}-{re.sub(r'[^A-Za-z0-9._+-]', '_', recipient.replace('@', '_at_'))[:100]}.eml"
 
 
+def outbox_problem(folder: Path) -> str | None:
+    """Why a dry run must not write into ``folder`` (a symbolic link, or not a folder), or None."""
+    if folder.is_symlink():
+        return f"{folder} is a symbolic link; a dry run writes only inside the edition: remove it"
+    if folder.exists() and not folder.is_dir():
+        return f"{folder} is not a folder; remove it"
+    return None
+
+
 def _write_outbox(template: EmailMessage, edition: str, *, pending: Sequence[str], folder: Path) -> list[Path]:
-    """A dry run: one .eml per reader in ``folder``; nothing is sent or recorded."""
-    folder.mkdir(parents=True, exist_ok=True)
+    """A dry run: one .eml per reader in ``folder``; nothing is sent or recorded. Links are never followed."""
     written = []
-    for n, r in enumerate(pending, 1):
-        path = folder / _outbox_name(n, r)
-        path.write_bytes(personalize(template, r, edition).as_bytes())
-        written.append(path)
+    try:
+        if problem := outbox_problem(folder):
+            raise ArchiveError(problem)
+        folder.mkdir(exist_ok=True)
+        if problem := outbox_problem(folder):  # replaced in the meantime
+            raise ArchiveError(problem)
+        for n, r in enumerate(pending, 1):
+            path = folder / _outbox_name(n, r)
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()  # a file (or link) left there is replaced, never written through
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(personalize(template, r, edition).as_bytes())
+            written.append(path)
+    except OSError as exc:
+        raise ArchiveError(f"cannot write the dry-run messages into {folder}: {exc.strerror or exc}") from exc
     return written
 
 
@@ -189,7 +275,8 @@ def send(
     dry_run: Path | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> SendReport:
-    """Send one copy of ``template`` to each recipient not yet in the ledger for ``edition``.
+    """Send one copy of ``template`` to each recipient not yet in the ledger for ``edition`` (the ledger key: the
+    edition variant, so a reader gets one copy per edition whatever its revision).
 
     Each reader is claimed in the ledger before the server is asked and marked sent the moment it accepts, with no
     work in between. A refused reader is reported and the others go on; a lost connection stops the run (rerun to
@@ -200,8 +287,15 @@ def send(
     served = ledger.sent_to(edition)
     claimed = ledger.claimed(edition)
     pending: list[str] = []
+    keys: dict[str, str] = {}
+    taken: set[str] = set()
     for r in recipients:
-        (report.already if r.lower() in served else pending).append(r)
+        key = reader_key(r)
+        if key in taken:
+            continue  # the same reader twice in the list: one copy
+        keys[r] = key
+        taken.add(key)
+        (report.already if key in served or r.lower() in served else pending).append(r)
     if dry_run is not None:
         report.written = _write_outbox(template, edition, pending=pending, folder=dry_run)
         return report
@@ -213,20 +307,22 @@ def send(
         for i, r in enumerate(pending):
             if i and smtp_settings.pace:
                 sleep(smtp_settings.pace)
-            msg = personalize(template, r, edition, message_id=claimed.get(r.lower()))
-            ledger.claim_send(edition, r, str(msg["Message-ID"]))
+            key = keys[r]
+            earlier = claimed.get(key) or claimed.get(r.lower())
+            msg = personalize(template, r, edition, message_id=earlier)
+            ledger.claim_send(edition, key, str(msg["Message-ID"]))
             try:
                 refused = _deliver_one(smtp, msg, envelope_from, r)
             except (smtplib.SMTPException, OSError) as exc:
                 report.aborted = f"the connection to {smtp_settings.host} was lost ({exc}); rerun to send the rest"
                 break
             if refused is not None:
-                ledger.release_claim(edition, r)
+                ledger.release_claim(edition, key)
                 report.refused[r] = refused
                 continue
-            ledger.record_send(edition, r, str(msg["Message-ID"]))
+            ledger.record_send(edition, key, str(msg["Message-ID"]))
             report.sent.append(r)
-            if r.lower() in claimed:
+            if earlier is not None:
                 report.resent.append(r)
             if on_sent:
                 on_sent(r)

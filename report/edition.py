@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from report.store import ObservationSource
 
 Progress = Callable[[str], None]
+NARRATIVE = "narrative.json"  # every sentence of the commentary with its rule and figures (docs/narrative.md)
 
 
 def quiet(_: str) -> None:
@@ -137,7 +138,7 @@ def make_edition(
     context = _context(inputs, figs, charts=charts, cat=cat)
     stem = f"liquidity-brief-{inputs.variant}"
     doc = json_bytes(figures_document(figs, inputs.as_of, demo=inputs.demo))
-    files: dict[str, bytes] = {FIGURES: doc}
+    files: dict[str, bytes] = {FIGURES: doc, NARRATIVE: json_bytes(context["narrative"])}
     warnings: list[str] = []
     if "html" in s.formats:
         progress("Writing the HTML page")
@@ -162,7 +163,13 @@ def _charts(inputs: EditionInputs, data: Mapping[str, Any], figs: Sequence[Figur
 
     s = inputs.settings
     chart_settings = ChartSettings(
-        s.langs, resource_dir("charts"), inputs.as_of, s.miner_efficiency_j_per_th, s.power_usd_per_kwh, s.cjk_font
+        s.langs,
+        resource_dir("charts"),
+        inputs.as_of,
+        s.miner_efficiency_j_per_th,
+        s.power_usd_per_kwh,
+        s.cjk_font,
+        phone="html" in s.formats,  # phone-sized drawings serve the web page only
     )
     job = ChartJob(
         chart_settings,
@@ -206,6 +213,7 @@ def _context(
         fomc=status(inputs.meetings, inputs.as_of),
         notes=inputs.notes,
         previous=inputs.previous,
+        vintages=dict(inputs.vintages),
     )
     return build_context(figs, charts, meta=meta, cat=cat)
 

@@ -143,6 +143,15 @@ def count_words(value: float, lang: str, sign: bool = False) -> str:
 
 
 @_never_raises
+def persons_change(value: float, lang: str) -> str:
+    """A signed change in a count of persons: en "+41,000", zh-Hant "+4.1萬人" (a payroll change carries 人)."""
+    body = count_words(value, lang, sign=True)
+    if body == DASH:
+        raise _Unprintable
+    return body if lang == "en" else f"{body}人"
+
+
+@_never_raises
 def percent(value: float, lang: str, decimals: int = 1, *, sign: bool = False) -> str:
     """A percentage given in percent units: 9.2 -> "9.2%"."""
     return _digits(value, lang, decimals, sign=sign) + "%"
@@ -190,8 +199,16 @@ def hashrate(value_hs: float, lang: str) -> str:
 
 @_never_raises
 def ratio(value: float, lang: str) -> str:
-    """A ratio such as price to cost: "1.22×"."""
-    return f"{_digits(value, lang, 2)}×"
+    """A multiple such as price over cost: en "1.21x", zh-Hant "1.21倍" (never the sign ×)."""
+    body = _digits(value, lang, 2)
+    return f"{body}x" if lang == "en" else f"{body}倍"
+
+
+@_never_raises
+def power_price(value: float, lang: str) -> str:
+    """A power price in US dollars a kilowatt-hour: en "US$0.073/kWh", zh-Hant "每度0.073美元"."""
+    body = _digits(value, lang, 3)
+    return f"US${body}/kWh" if lang == "en" else f"每度{body}美元"
 
 
 def date(d: dt.date, lang: str) -> str:
@@ -225,11 +242,12 @@ _FORMATTERS: dict[str, Any] = {
     "days": days,
     "BTC": btc,
     "persons": count_words,
-    "persons_change": lambda v, lang: count_words(v, lang, sign=True),
+    "persons_change": persons_change,
     "rate": lambda v, lang: percent(v, lang, 2),
     "count": lambda v, lang: number(v, lang, 0),
     "H/s": hashrate,
     "ratio": ratio,
+    "USD/kWh": power_price,
     "percent_change": lambda v, lang: percent(v, lang, 2, sign=True),
 }
 

@@ -8,15 +8,17 @@ blank lines. Everything is plain text: the template escapes it.
 Notes are checked before any layout: YAML aliases are refused (an alias "bomb" of a few hundred bytes would expand
 to gigabytes), as are structures nested deeper than ``MAX_NESTING``, NUL and other control characters (tab and line
 breaks are fine) and the bidirectional controls U+202A-U+202E and U+2066-U+2069 (they make text display in another
-order than it reads), each with the file and line. Sizes are bounded so the PDF stays quick to lay out: at most
-``MAX_PARAGRAPHS`` paragraphs and ``MAX_LANG_CHARS`` characters per language, ``MAX_PARAGRAPH_CHARS`` characters a
-paragraph and ``MAX_TITLE_CHARS`` a title.
+order than it reads), lone surrogates (U+D800-U+DFFF, which a YAML escape can make) and values YAML reads as
+a date or number that Python cannot make (30 February, a 5,000-digit integer), each with the file and line.
+Sizes are bounded so the PDF stays quick to lay out: at most ``MAX_PARAGRAPHS`` paragraphs and ``MAX_LANG_CHARS``
+characters per language, ``MAX_PARAGRAPH_CHARS`` characters a paragraph and ``MAX_TITLE_CHARS`` a title.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+import sys
 import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
@@ -37,7 +39,9 @@ MAX_NESTING = 10  # YAML collections inside each other (the notes need 2)
 
 # C0 controls but tab, line feed and carriage return; DEL and the C1 controls; the bidi embeddings, overrides and
 # isolates (U+202A-U+202E, U+2066-U+2069), which make text display in another order than it reads.
-FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# Lone surrogates (U+D800-U+DFFF, which only a YAML escape such as "\ud800" can make) are half a UTF-16 pair: no
+# UTF-8 file can hold one.
+FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 SCALARS = (str, int, float, dt.date)
 
 
@@ -47,6 +51,8 @@ def _forbidden(char: str) -> str:
         return "a NUL (U+0000) character"
     if unicodedata.category(char) == "Cc":
         return f"the control character {code}"
+    if unicodedata.category(char) == "Cs":
+        return f"the lone surrogate {code} (half of a UTF-16 pair, not a character; write the character itself)"
     return f"the bidirectional control {code} {unicodedata.name(char)}, which reorders how text is displayed"
 
 
@@ -85,6 +91,29 @@ class _NotesLoader(yaml.SafeLoader):
             return super().compose_node(parent, index)
         finally:
             self.depth -= 1
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        """A value YAML reads as a date or a number but Python cannot make (30 February, hour 25, month 13, an
+        integer past the 4,300 digits Python will write out) is a NotesError with its line, not a traceback."""
+        try:
+            data = super().construct_object(node, deep)
+            if isinstance(data, int):
+                str(data)  # the notes use it as text: ValueError past sys.get_int_max_str_digits()
+            return data
+        except (ValueError, OverflowError) as exc:
+            kind = "date" if node.tag.endswith(":timestamp") else "number"
+            value = str(node.value) if isinstance(node, yaml.ScalarNode) else ""
+            shown = value if len(value) <= 30 else value[:27] + "..."
+            reason = str(exc).split(":")[0].split(";")[0].strip()
+            if reason.startswith("Exceeds the limit"):  # Python's limit on writing out (or reading) an integer
+                reason = f"more than {sys.get_int_max_str_digits():,} digits"
+            elif len(reason) > 60:
+                reason = "out of range"
+            line = self.first_line + (node.start_mark.line if node.start_mark is not None else 0)
+            raise NotesError(
+                f"{self.path}:{line}: {shown!r} reads as a {kind} but is not a valid one ({reason}); "
+                "put it in quotes to keep it as text"
+            ) from None
 
 
 def _yaml(text: str, path: Path, *, first_line: int = 1) -> Any:

@@ -128,7 +128,7 @@ SERIES: dict[str, SeriesInfo] = {
         SeriesInfo(
             "SOFR",
             "Secured Overnight Financing Rate",
-            "擔保隔夜融資利率",
+            "擔保隔夜融資利率（SOFR）",
             "Percent",
             1.0,
             "daily",
@@ -141,7 +141,7 @@ SERIES: dict[str, SeriesInfo] = {
         SeriesInfo(
             "IORB",
             "Interest rate on reserve balances",
-            "準備金利率",
+            "準備金餘額利率（IORB）",
             "Percent",
             1.0,
             "daily",
@@ -153,7 +153,7 @@ SERIES: dict[str, SeriesInfo] = {
         SeriesInfo(
             "DFEDTARU",
             "Federal funds target range, upper limit",
-            "聯邦基金目標區間上限",
+            "聯邦基金利率目標區間上限",
             "Percent",
             1.0,
             "daily",
@@ -165,7 +165,7 @@ SERIES: dict[str, SeriesInfo] = {
         SeriesInfo(
             "DFEDTARL",
             "Federal funds target range, lower limit",
-            "聯邦基金目標區間下限",
+            "聯邦基金利率目標區間下限",
             "Percent",
             1.0,
             "daily",
@@ -203,7 +203,7 @@ SERIES: dict[str, SeriesInfo] = {
         SeriesInfo(
             "JTSJOL",
             "Job openings, total nonfarm",
-            "職位空缺",
+            "職缺數（JOLTS）",
             "Thousands",
             1e3,
             "monthly",
@@ -297,9 +297,21 @@ SERIES: dict[str, SeriesInfo] = {
             plausible=(1, 1e17),
         ),
         SeriesInfo(
+            "BTC_DIFFICULTY_7D",
+            "Bitcoin mining difficulty, 7-day average (Blockchain.com chart)",
+            "比特幣挖礦難度7日平均值",
+            "Difficulty",
+            1.0,
+            "daily",
+            "Blockchain.com charts (7-day average)",
+            1,
+            7,
+            plausible=(0.1, 1e17),
+        ),
+        SeriesInfo(
             "BTC_ISSUANCE",
             "New bitcoin issued per day (block subsidy)",
-            "每日新發行比特幣(區塊補貼)",
+            "每日新發行比特幣（區塊補貼）",
             "BTC",
             1.0,
             "daily",
@@ -323,7 +335,7 @@ SERIES: dict[str, SeriesInfo] = {
         SeriesInfo(
             "BTC_SUPPLY",
             "Bitcoin supply outstanding",
-            "比特幣流通供給",
+            "比特幣流通量",
             "BTC",
             1.0,
             "daily",
@@ -335,7 +347,7 @@ SERIES: dict[str, SeriesInfo] = {
         SeriesInfo(
             "BTC_SUPPLY_IN_LOSS",
             "Bitcoin supply held at an unrealised loss",
-            "處於未實現虧損的比特幣",
+            "虧損供應量（處於未實現虧損的比特幣）",
             "BTC",
             1.0,
             "daily",

@@ -10,7 +10,9 @@ Faults are queued per path prefix; every request is logged:
 - "drip-headers", "drip-body": slowloris, one byte every ``drip_seconds`` (of the whole response, or of the body
   after prompt headers), for at most ``drip_limit`` seconds
 - "endless": status 200 and a JSON-looking body that never ends (at most ``endless_limit`` bytes)
-- "echo": HTTP 400 whose message repeats the API key the request carried (query or X-Api-Key header)
+- "echo": HTTP 400 whose message repeats the API key the request carried (query or X-Api-Key header); "echo-upper":
+  the same in upper case
+- "noisy": HTTP 400 whose message holds a forged line, a raw CR, C1 CSI (0x9B), U+202E and 5,000 more characters
 """
 
 from __future__ import annotations
@@ -58,6 +60,9 @@ HTML_PAGE = (
     b"<!DOCTYPE html>\n<html><head><title>Down for maintenance</title></head>"
     b"<body><h1>We'll be back soon</h1><p>Scheduled maintenance.</p></body></html>"
 )
+
+
+NOISE = "Bad Request.\nFetched WRESBAL: 1236 rows OK\r\x9b2K\u202eKO swor 6321\u2028done\t"
 
 
 def _fred_error(message: str) -> bytes:
@@ -129,8 +134,15 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
         elif fault == "endless":
             self._endless()
-        elif fault == "echo":
+        elif fault == "noisy":
+            message = NOISE + "x" * 5000
+            if url.path.startswith("/fred/"):
+                self._send(400, _fred_error(message), "text/xml")
+            else:
+                self._send(400, json.dumps({"error": message}).encode(), "application/json")
+        elif fault in {"echo", "echo-upper"}:
             key = dict(urllib.parse.parse_qsl(url.query)).get("api_key") or self.headers.get("X-Api-Key", "")
+            key = key.upper() if fault == "echo-upper" else key
             message = f"Bad Request.  The value {key} for variable api_key is not registered."
             if url.path.startswith("/fred/"):
                 self._send(400, _fred_error(message), "text/xml")

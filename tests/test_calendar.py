@@ -58,7 +58,8 @@ def test_fomc_figure_unavailable_past_calendar(make_ctx):
     assert f.status == "unavailable" and f.value is None
     assert "2028" in f.reason["en"] and "2028" in f.reason["zh-Hant"]
     (g,) = fomc(make_ctx(D(2025, 12, 8)))
-    assert g.value == 1 and g.detail["projections"] and g.detail["pre_fomc"]
+    assert g.value == 2 and g.detail["decision"] == "2025-12-10"  # counted to the decision day
+    assert g.detail["projections"] and g.detail["pre_fomc"]
 
 
 def test_before_the_calendar_says_so(meetings, make_ctx):

@@ -49,3 +49,125 @@ def test_cost_series_ends_at_the_miner_cost_figure(drawn):
         )
     )
     assert figs["core_pce_yoy"].detail["target"] == INFLATION_TARGET  # the chart draws the same target line
+
+
+def _figure(drawn, cid, fmt="svg", data=None):
+    """A chart as a laid-out figure; measure it inside ``charts.style_context`` (fonts resolve at drawing)."""
+    d, figs, settings = drawn
+    catalogue = charts.load_catalogue(settings.style_dir)
+    return charts.draw(cid, settings, data=data or d, figures=figs, catalogue=catalogue, fmt=fmt)
+
+
+@pytest.fixture(autouse=True)
+def _house_style(request, drawn):
+    fmt = request.node.callspec.params.get("fmt", "svg") if hasattr(request.node, "callspec") else "svg"
+    with charts.style_context(drawn[2], fmt):
+        yield
+
+
+@pytest.mark.parametrize("fmt", ["svg", "phone"])
+def test_legends_sit_above_the_plot_never_on_the_data(drawn, fmt):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    settings = drawn[2]
+    for cid in charts.chart_ids(settings):
+        fig = _figure(drawn, cid, fmt)
+        renderer = FigureCanvasAgg(fig).get_renderer()
+        plot = fig.axes[0].get_window_extent(renderer)
+        legends = [a.get_legend() for a in fig.axes if a.get_legend() is not None] + list(fig.legends)
+        for leg in legends:
+            box = leg.get_window_extent(renderer)
+            assert box.y0 >= plot.y1 - 0.5, (cid, fmt)  # wholly above the axes, so it crosses no data
+            assert box.x1 <= fig.bbox.width + 0.5 and box.x0 >= -0.5, (cid, fmt)  # and inside the figure
+        title = fig.axes[0].title.get_window_extent(renderer)
+        assert title.y1 <= fig.bbox.height + 0.5, (cid, fmt)  # the title is not cut off at the top
+        for leg in legends:
+            assert not title.overlaps(leg.get_window_extent(renderer)), (cid, fmt)
+
+
+def test_sofr_range_covers_the_data_and_the_band(drawn):
+    data, _, _ = drawn
+    fig = _figure(drawn, "sofr")
+    lo, hi = fig.axes[0].get_ylim()
+    start = dt.datetime(2025, 6, 1)
+    for sid in ("SOFR", "DFEDTARL", "DFEDTARU", "IORB"):
+        s = data[sid].dropna()
+        s = s[s.index >= start]
+        assert lo < s.min() and s.max() < hi, sid
+
+
+def test_sofr_range_covers_a_spike_above_the_band(drawn):
+    data, _, _ = drawn
+    spiked = dict(data)
+    sofr = data["SOFR"].copy()
+    sofr.iloc[-3] = 6.5  # far above the corridor
+    spiked["SOFR"] = sofr
+    lo, hi = _figure(drawn, "sofr", data=spiked).axes[0].get_ylim()
+    assert hi > 6.5 and lo < data["DFEDTARL"].dropna().iloc[-1]
+
+
+def _texts(fig):
+    return [t.get_text() for a in fig.axes for t in a.texts]
+
+
+def test_latest_value_is_written_at_the_end_of_each_line(drawn):
+    data, _, _ = drawn
+    texts = _texts(_figure(drawn, "sofr"))
+    assert f"{data['SOFR'].dropna().iloc[-1]:.2f}".rstrip("0").rstrip(".") + "%" in texts
+    texts = _texts(_figure(drawn, "reserves"))
+    last = data["WRESBAL"].dropna().iloc[-1] / 1e12
+    assert f"{last:.2f}".rstrip("0").rstrip(".") in texts
+    inflation = _figure(drawn, "inflation")
+    lines = [ln for ln in inflation.axes[0].get_lines() if not ln.get_label().startswith("_")]
+    assert len([t for t in _texts(inflation) if t.endswith("%")]) == len(lines) - 1  # every line but the target
+
+
+def test_value_labels_do_not_overlap_each_other(drawn):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    for cid in ("sofr", "inflation", "btc_cost", "reserves"):
+        for fmt in ("svg",):
+            fig = _figure(drawn, cid, fmt)
+            renderer = FigureCanvasAgg(fig).get_renderer()
+            boxes = [t.get_window_extent(renderer) for a in fig.axes for t in a.texts if t.get_text()[:1].isdigit()]
+            for i, a in enumerate(boxes):
+                for b in boxes[i + 1 :]:
+                    assert not a.overlaps(b), (cid, fmt)
+
+
+def test_chinese_axes_count_in_wan_not_thousands_or_millions(drawn):
+    settings = drawn[2]
+    catalogue = charts.load_catalogue(settings.style_dir)
+    for cid, spec in catalogue.items():
+        for side in ("left", "right"):
+            zh = spec.get(side, {}).get("zh-Hant", "") if cid != "labels" else ""
+            assert "千" not in zh and "百萬" not in zh, (cid, zh)
+    fig = _figure(drawn, "payrolls")
+    left, right = fig.axes[0], fig.axes[1]
+    assert left.get_ylabel() == "萬人" and right.get_ylabel() == "thousands"
+    ticks = [t for t in left.get_yticks() if left.get_ylim()[0] <= t <= left.get_ylim()[1] and t]
+    fmt_left, fmt_right = left.yaxis.get_major_formatter(), right.yaxis.get_major_formatter()
+    t = ticks[-1]
+    assert fmt_left(t, 0) == charts._num(t / 1e4, "zh-Hant") and fmt_right(t, 0) == charts._num(t / 1e3, "en")
+    assert list(right.get_yticks()) == list(left.get_yticks())  # one grid: the two scales share tick heights
+
+
+def test_a_chart_with_no_data_is_left_out(drawn):
+    data, figs, settings = drawn
+    catalogue = charts.load_catalogue(settings.style_dir)
+    bare = {k: v for k, v in data.items() if k != "BTC_SUPPLY_IN_LOSS"}
+    for fmt in ("svg", "phone", "png"):
+        c = charts.render_one("supply_in_loss", settings, data=bare, figures=figs, catalogue=catalogue, fmt=fmt)
+        assert c.empty and c.data == b"", fmt
+
+
+def test_phone_charts_come_beside_their_page_charts(drawn):
+    data, figs, settings = drawn
+    svgs, pngs = charts.ChartJob(settings, data=data, figures=list(figs.values()), workers=1).result()
+    ids = [c.id for c in svgs]
+    assert ids[:4] == ["reserves", "reserves-phone", "balance_sheet", "balance_sheet-phone"]
+    assert all(c.variant == "phone" for c in svgs if c.id.endswith("-phone")) and pngs == []
+    page, phone = svgs[0].data, svgs[1].data
+    assert b"<text" in page and b"<text" in phone  # text kept as text (searchable, small)
+    assert b"font-size: 7.5px" in page and b"font-size: 7.5px" not in phone  # larger type on a phone
+    assert len(phone) < 80_000 and len(page) < 80_000  # small SVG: text kept as text, thinned points

@@ -143,3 +143,83 @@ def test_known_environment_variables_are_accepted(tmp_path):
     cfg.write_text("[smtp]\nsecurity = 'ssl'\n")
     s = load_settings(None, env={"BRIEF_CONFIG": str(cfg), "BRIEF_SMTP_PORT": "", "OTHER_THING": "x"})
     assert s.smtp_security == "ssl" and s.smtp_port is None
+
+
+# -- hostile tester, round 2: every bad setting is one ConfigError line naming it -------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        ('langs = ["en", 5]', r"langs: 5 is not a language name"),
+        ("[rmp]\nstart = 2025-01-01T10:00:00", r"rmp\.start: .* is not a date \(use YYYY-MM-DD, without a time\)"),
+        ("[rmp]\nstart = 20250101", r"rmp\.start: .* is not a date"),
+        ("[smtp]\nport = true", r"smtp\.port: 'True' is not a whole number"),
+        ("[smtp]\nport = 25.9", r"smtp\.port: '25.9' is not a whole number"),
+        ("[rmp]\nmonths = 12.5", r"rmp\.months: .* is not a whole number"),
+        ('[rmp]\nmonthly_usd = "inf"', r"rmp\.monthly_usd: .* not a list of finite numbers"),
+        ('[rmp]\nmonthly_usd = ["nan"]', r"rmp\.monthly_usd: .* not a list of finite numbers"),
+        ("[rmp]\nmonthly_usd = [nan]", r"rmp\.monthly_usd: .* not a list of finite numbers"),
+        ("[miner]\nefficiency_j_per_th = true", r"miner\.efficiency_j_per_th: 'True' is not a number"),
+        ("[miner]\npower_usd_per_kwh = inf", r"miner\.power_usd_per_kwh: 'inf' is not a finite number"),
+        ("[smtp]\ntimeout = 0", r"smtp\.timeout 0\.0 s is outside 0\.1-600"),
+    ],
+)
+def test_malformed_settings_are_one_clear_error(tmp_path, text, match):
+    cfg = tmp_path / "brief.toml"
+    cfg.write_text(text)
+    with pytest.raises(ConfigError, match=match) as err:
+        load_settings(cfg, env={})
+    assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("var", "value", "match"),
+    [
+        ("BRIEF_SMTP_TIMEOUT", "nan", r"^BRIEF_SMTP_TIMEOUT: 'nan' is not a finite number$"),
+        ("BRIEF_SMTP_TIMEOUT", "-1", r"^smtp\.timeout -1\.0 s is outside 0\.1-600$"),
+        ("BRIEF_SMTP_TIMEOUT", "0", r"^smtp\.timeout 0\.0 s is outside 0\.1-600$"),
+        ("BRIEF_SMTP_TIMEOUT", "601", r"^smtp\.timeout 601\.0 s is outside 0\.1-600$"),
+        ("BRIEF_SMTP_PORT", "25.9", r"^BRIEF_SMTP_PORT: '25.9' is not a whole number$"),
+        ("BRIEF_SMTP_PORT", "true", r"^BRIEF_SMTP_PORT: 'true' is not a whole number$"),
+        ("BRIEF_RMP_MONTHLY_USD", "35e9,inf", r"^BRIEF_RMP_MONTHLY_USD: .* not a list of finite numbers"),
+        ("BRIEF_HTTP_TIMEOUT", "1_0", r"^BRIEF_HTTP_TIMEOUT: '1_0' is not a number$"),
+        ("BRIEF_RMP_START", "2025-01-01T10:00:00", r"^BRIEF_RMP_START: .* is not a date"),
+    ],
+)
+def test_malformed_environment_settings_are_one_clear_error(var, value, match):
+    with pytest.raises(ConfigError, match=match):
+        load_settings(None, env={var: value})
+
+
+def test_good_numbers_still_load():
+    s = load_settings(
+        None,
+        env={"BRIEF_SMTP_PORT": "2525", "BRIEF_SMTP_TIMEOUT": "0.5", "BRIEF_RMP_MONTHLY_USD": "3e10, 4.5e10"},
+    )
+    assert s.smtp_port == 2525 and s.smtp_timeout == 0.5 and s.rmp_monthly_usd == (3e10, 4.5e10)
+
+
+@pytest.mark.parametrize("var", ["BRIEF_SMTP_PASSWORD", "BRIEF_SMTP_USER"])
+def test_a_non_ascii_smtp_login_is_refused_without_showing_it(var):
+    with pytest.raises(ConfigError, match=r"must be printable ASCII") as err:
+        load_settings(None, env={var: "pässwörd-secret"})
+    assert "secret" not in str(err.value) and "pässwörd" not in str(err.value)
+    assert var in str(err.value)
+
+
+def test_a_config_that_is_not_a_regular_file_is_refused_at_once(tmp_path):
+    import os
+
+    fifo = tmp_path / "fifo.toml"
+    os.mkfifo(fifo)
+    for path in (Path("/dev/zero"), fifo, tmp_path):
+        with pytest.raises(ConfigError, match="is not a regular file"):
+            load_settings(path, env={})
+
+
+def test_a_config_over_one_megabyte_is_refused(tmp_path):
+    cfg = tmp_path / "brief.toml"
+    cfg.write_text("# " + "x" * (1 << 20) + "\n")
+    with pytest.raises(ConfigError, match="is larger than 1024 KB"):
+        load_settings(cfg, env={})

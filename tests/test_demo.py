@@ -31,7 +31,10 @@ def test_every_input_series_covered_2019_to_edition(demo_data_dir):
 
     with Store(demo_data_dir / "demo.sqlite") as st:
         for sid in INPUT_SERIES:
-            if sid == "BTC_PRICE":  # an alternative price source; the demo has CBBTCUSD
+            if sid in (
+                "BTC_PRICE",
+                "BTC_DIFFICULTY_7D",
+            ):  # alternative sources; the demo has CBBTCUSD, exact difficulty
                 continue
             obs = st.observations(sid, demo.END)
             assert obs, sid
@@ -54,9 +57,16 @@ def test_reference_figures(ref):
     assert ref["miner_cost"].value == pytest.approx(74_000, rel=0.01)
     assert round(ref["supply_in_loss"].value / 1e6, 1) == 6.5
     assert ref["difficulty_change"].value < 0 and ref["difficulty_change"].detail["largest_drop_since"][:7] == "2025-07"
-    assert ref["days_to_fomc"].value == 1 and ref["days_to_fomc"].detail["projections"]
+    assert ref["days_to_fomc"].value == 2 and ref["days_to_fomc"].detail["projections"]  # to the 10 December decision
+    assert ref["days_to_fomc"].detail["decision"] == "2025-12-10"
     assert ref["core_pce_yoy"].value > 2.0  # eased but above target
-    assert all(f.status == "ok" for f in ref.values()), [f.key for f in ref.values() if f.status != "ok"]
+    assert ref["qt_runoff"].detail["frozen"] and ref["qt_runoff"].detail["end_date"] <= "2025-12-01"
+    assert ref["rmp_45bn"].detail["mode"] == "projection"  # January 2026 still lies ahead
+    # one week after QT ended is no monthly pace: unavailable with the reason, every other figure ok
+    pace = ref["fed_treasuries_monthly_pace"]
+    assert pace.status == "unavailable" and "four weeks" in pace.reason["en"]
+    others = [f for f in ref.values() if f.key != "fed_treasuries_monthly_pace"]
+    assert all(f.status == "ok" for f in others), [f.key for f in others if f.status != "ok"]
 
 
 def test_as_of_sees_only_what_was_published(demo_data_dir):
@@ -68,3 +78,48 @@ def test_as_of_sees_only_what_was_published(demo_data_dir):
     assert f["payroll_change"].observed == dt.date(2025, 10, 1)  # November payrolls not yet published
     g = {x.key: x for x in figures(s, demo=True, as_of=dt.date(2025, 12, 4))[1]}
     assert g["reserves"].observed == dt.date(2025, 12, 3)
+
+
+def _tiny(monkeypatch):
+    """A two-series demo data set, so write_store runs in milliseconds."""
+    rows = [(dt.date(2025, 1, 1) + dt.timedelta(days=7 * i), 1.0 + i) for i in range(50)]
+    monkeypatch.setattr(demo, "generate", lambda: {"WALCL": rows, "WRESBAL": rows})
+
+
+def test_a_failed_demo_write_leaves_no_temporary_files(tmp_path, monkeypatch):
+    """Before: a full disk left demo.sqlite.tmp-PID and its -journal behind, one more pair at each retry."""
+    import sqlite3
+
+    from report.errors import StoreError
+
+    _tiny(monkeypatch)
+    real = Store.add_observations
+    seen: list[list[str]] = []
+
+    def full_disk(self, db, sid, rows, **kw):
+        real(self, db, sid, rows, **kw)
+        seen.append(sorted(p.name for p in tmp_path.iterdir()))
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(Store, "add_observations", full_disk)
+    for _ in range(2):  # a retry leaves nothing either
+        with pytest.raises(StoreError, match="disk is full"):
+            demo.write_store(tmp_path / "demo.sqlite")
+        assert list(tmp_path.iterdir()) == []
+    assert any(n.endswith(("-journal", "-wal")) for n in seen[0]), seen  # the failure came mid-transaction
+
+
+def test_temporary_files_of_a_dead_demo_write_are_swept(tmp_path, monkeypatch):
+    import subprocess
+    import sys
+
+    _tiny(monkeypatch)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    pid = dead.stdout.strip()
+    for suffix in ("", "-journal"):
+        (tmp_path / f"demo.sqlite.tmp-{pid}{suffix}").write_bytes(b"x")
+    (tmp_path / "demo.sqlite.tmp-notapid").write_bytes(b"x")  # not ours: left alone
+    demo.write_store(tmp_path / "demo.sqlite")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo.sqlite", "demo.sqlite.tmp-notapid"]
+    with Store(tmp_path / "demo.sqlite") as st:
+        assert st.get_meta("demo_version") == demo.VERSION

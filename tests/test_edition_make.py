@@ -46,7 +46,7 @@ def test_make_edition_returns_every_file_in_memory_and_writes_nothing(inputs, tm
     assert _files(tmp_path) == before  # the store is read, nothing is written
     assert not inputs.settings.out_dir.exists()
     stem = "liquidity-brief-2025-12-08-demo"  # the variant, not the revision, names the files
-    assert set(made.files) == {FIGURES, f"{stem}.html", "email.eml", "email.html", PREVIOUS, NOTES}
+    assert set(made.files) == {FIGURES, "narrative.json", f"{stem}.html", "email.eml", "email.html", PREVIOUS, NOTES}
     doc = json.loads(made.files[FIGURES])
     assert doc["edition"] == "2025-12-08" and doc["demo"] is True
     assert [f["key"] for f in doc["figures"]] == [f.key for f in made.figures]

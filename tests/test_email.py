@@ -93,7 +93,7 @@ def test_message_structure_and_headers(msg, built):
     assert "prefers-color-scheme: dark" in html and "max-width: 640px" in html
     assert "https://brief.example.org/editions/2025-12-08-demo/liquidity-brief-2025-12-08-demo.html" in html
     subject = str(msg["Subject"])
-    assert "2025年12月8日" in subject and "8 December 2025" in subject and "1 day to the FOMC" in subject
+    assert "2025年12月8日" in subject and "8 December 2025" in subject and "2 days to the FOMC decision" in subject
     for h in ("From", "Reply-To", "Date", "Message-ID"):
         assert msg[h], h
     assert "<https://brief.example.org/unsubscribe>" in str(msg["List-Unsubscribe"])

@@ -18,9 +18,11 @@ from email import policy
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from helpers import OFFLINE
 from smtpserver import PASSWORD, USER, SmtpServer
 
+from report.cli import cli
 from report.config import Settings
 from report.errors import UsageError
 from report.pipeline.build import build
@@ -225,3 +227,213 @@ def test_send_by_date_takes_the_latest_revision(edition, tmp_path, demo_settings
     assert report.written[0].parent == forced.folder / "outbox"
     report = send(s, "2025-12-08-demo", to="bo@example.org", dry_run=True)
     assert report.written[0].parent == forced.folder / "outbox"
+
+
+# The hostile tester's delivery findings (each test failed before its fix).
+
+
+@pytest.fixture
+def own(edition, tmp_path):
+    """A copy of the module's edition in an output folder of this test's own, free to damage."""
+    out = tmp_path / "out"
+    shutil.copytree(edition.folder.parents[1], out, ignore=shutil.ignore_patterns("outbox"))
+    return out / "editions" / edition.folder.name
+
+
+def smtp_settings_for(demo_settings: Settings, folder: Path, srv: SmtpServer) -> Settings:
+    return demo_settings.replace(
+        out_dir=folder.parents[1],
+        smtp_host="127.0.0.1",
+        smtp_port=srv.port,
+        smtp_security="plain",
+        smtp_user=USER,
+        smtp_password=PASSWORD,
+        send_pace=0.0,
+    )
+
+
+def test_every_address_on_a_line_is_served_or_the_line_refused(own, tmp_path, demo_settings):
+    """Before: `a1@example.org, b1@example.org` (or `;`, or `Alice <e1@...>, Bob <f1@...>`) served only the first
+    address of the line, and the run exited 0."""
+    from report.deliver import read_recipients
+
+    path = tmp_path / "readers.txt"
+    path.write_text(
+        "a1@example.org, b1@example.org\n"
+        "c1@example.org; d1@example.org  # desk\n"
+        "Alice <e1@example.org>, Bob <f1@example.org>\n"
+        '"Doe, Jo" <g1@example.org>\n'
+        "h1@example.org i1@example.org\n"  # no separator: not guessed at
+        "j1@example.org <k1@example.org>\n",
+        encoding="utf-8",
+    )
+    good, bad = read_recipients(str(path))
+    assert good == [f"{c}1@example.org" for c in "abcdefg"]
+    assert set(bad) == {"h1@example.org i1@example.org", "j1@example.org <k1@example.org>"}
+    assert read_recipients("Alice <a@example.org>, Bob <b@example.org>; c@example.org") == (
+        ["a@example.org", "b@example.org", "c@example.org"],
+        {},
+    )
+    with SmtpServer(tmp_path, starttls=False) as srv:
+        s = smtp_settings_for(demo_settings, own, srv)
+        report = send(s, str(own), to=str(path))
+        assert sorted(copies(srv)) == good and not report.ok and set(report.invalid) == set(bad)
+        r = CliRunner().invoke(cli, ["send", str(own), "--to", "x1@example.org; y1@example.org"], env=cli_env(srv, s))
+        assert r.exit_code == 0, r.output
+        assert {"x1@example.org", "y1@example.org"} <= set(copies(srv))
+
+
+def one_error_line(output: str) -> bool:
+    """The output holds one "Error:" line and no traceback (the progress bar's label aside)."""
+    lines = [line for line in output.splitlines() if line.strip() and line.strip() != "Sending"]
+    return len(lines) == 1 and lines[0].startswith("Error: ") and "Traceback" not in output
+
+
+def cli_env(srv: SmtpServer, s: Settings) -> dict[str, str]:
+    return {k: v for k, v in env_for(srv, s.data_dir, s.out_dir).items() if k.startswith("BRIEF_")}
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda raw: random.Random(2).randbytes(len(raw)),
+        lambda raw: b"",
+        lambda raw: raw[: len(raw) // 2],
+    ],
+    ids=["random-bytes", "empty", "truncated"],
+)
+def test_a_damaged_email_is_refused_and_nothing_is_sent(own, tmp_path, demo_settings, damage):
+    """Before: the damaged email.eml was sent as it was and every reader marked served."""
+    from report.errors import ArchiveError
+
+    eml = own / "email.eml"
+    eml.write_bytes(damage(eml.read_bytes()))
+    with SmtpServer(tmp_path, starttls=False) as srv:
+        s = smtp_settings_for(demo_settings, own, srv)
+        with pytest.raises(ArchiveError, match=rf"{own.name}.*email\.eml does not match.*rebuild"):
+            send(s, str(own), to="ann@example.org")
+        r = CliRunner().invoke(cli, ["send", str(own), "--to", "ann@example.org"], env=cli_env(srv, s))
+        assert r.exit_code == 1 and one_error_line(r.output) and "rebuild" in r.output
+        assert srv.handler.messages == []
+
+
+def test_a_folder_without_a_manifest_is_not_sent(own, tmp_path, demo_settings):
+    """Before: a foreign folder merely named like an edition (an email.eml, no manifest) was sent."""
+    from report.errors import ArchiveError
+
+    foreign = tmp_path / "elsewhere" / "2025-12-08"
+    foreign.mkdir(parents=True)
+    shutil.copy(own / "email.eml", foreign / "email.eml")
+    (own / "manifest.json").unlink()
+    with SmtpServer(tmp_path, starttls=False) as srv:
+        s = smtp_settings_for(demo_settings, own, srv)
+        for folder in (foreign, own):
+            with pytest.raises(ArchiveError, match=rf"edition {folder.name} is not sent: .*manifest.*rebuild"):
+                send(s, str(folder), to="ann@example.org")
+        assert srv.handler.messages == []
+
+
+def test_a_later_revision_is_not_mailed_again(own, tmp_path, demo_settings):
+    """Before: `brief build --force` (a new revision, …r2) and `send` mailed every reader again: the ledger was
+    keyed by the folder name. Now one copy per edition, whatever the revision; a claim left by a crash keeps its
+    Message-ID across revisions."""
+    from report.store import Store
+
+    with SmtpServer(tmp_path, starttls=False) as srv:
+        s = smtp_settings_for(demo_settings, own, srv).replace(formats=("html", "email"))
+        assert send(s, str(own), to="ann@example.org,bo@example.org").sent == ["ann@example.org", "bo@example.org"]
+        with Store(s.store_path) as st:  # a run that died with dee's copy in flight
+            st.claim_send(own.name, "dee@example.org", "<in-flight@example.org>")
+        r2 = build(s, demo=True, force=True).folder
+        assert r2.name == f"{own.name}.r2"
+        report = send(s, "2025-12-08", to="ann@example.org,bo@example.org,cy@example.org,dee@example.org")
+        assert report.already == ["ann@example.org", "bo@example.org"]
+        assert report.sent == ["cy@example.org", "dee@example.org"] and report.resent == ["dee@example.org"]
+        assert set(copies(srv).values()) == {1} and message_ids(srv, "dee@example.org") == {"<in-flight@example.org>"}
+
+
+def test_ledger_rows_recorded_under_a_revision_name_still_count(tmp_path):
+    """Rows older versions recorded under a revision's folder name count for the whole edition."""
+    from report.store import Store
+
+    with Store(tmp_path / "brief.sqlite") as st:
+        st.record_send("2025-12-08.r2", "ann@example.org", "<a@x>")
+        st._db.execute("UPDATE sends SET edition = '2025-12-08.r2'")  # as an older version wrote it
+        st._db.commit()
+        st.record_send("2025-12-08-demo", "bo@example.org", "<b@x>")
+        assert st.sent_to("2025-12-08.r3") == st.sent_to("2025-12-08") == {"ann@example.org"}
+        assert st.sent_to("2025-12-08-demo.r2") == {"bo@example.org"}
+
+
+def test_a_damaged_send_journal_keeps_its_good_records(tmp_path):
+    """Before: a journal holding `\\xff` or a torn last line made every later send a traceback."""
+    from report.store import Store
+
+    path = tmp_path / "brief.sqlite"
+    journal = path.with_name(path.name + ".sends-journal")
+    journal.write_bytes(
+        b"2025-12-08\tann@example.org\t<a@x>\t2025-12-08T07:00:00Z\n"
+        b"\xff\n"
+        b"2025-12-08\tbad\xfe@example.org\t<b@x>\t2025-12-08T07:00:01Z\n"
+        b"2025-12-08\tthree@example.org\tfields\n"
+        b"2025-12-08.r2\tBo@example.org\t<c@x>\t2025-12-08T07:00:02Z\n"
+        b"2025-12-08\tcy@example.org\t<d@x>\t2025-12-0"  # torn while the time was written: cy was served
+        b"\n2025-12-08\tdee@exa"  # torn in the address: nothing to keep
+    )
+    with Store(path) as st:
+        assert st.sent_to("2025-12-08") == {"ann@example.org", "bo@example.org", "cy@example.org"}
+    assert not journal.exists()
+    journal.write_bytes(b"\xff\n")
+    with Store(path) as st:
+        assert st.sent_to("2025-12-08") == {"ann@example.org", "bo@example.org", "cy@example.org"}
+    assert not journal.exists()
+
+
+def test_invisible_characters_and_white_space_are_refused_and_idna_duplicates_dropped(own, tmp_path, demo_settings):
+    """Before: `u\\u200b@example.org` and `<a b@example.org>` were taken; `user@bücher.de` and
+    `user@xn--bcher-kva.de` were two readers (two copies to one mailbox)."""
+    from report.deliver import read_recipients
+
+    path = tmp_path / "readers.txt"
+    path.write_text(
+        "u\u200b@example.org\nv@exa\u2060mple.org\nAnn <a b@example.org>\nw\u00a0x@example.org\n"
+        "user@bücher.de\nuser@xn--bcher-kva.de\nuser@XN--BCHER-KVA.DE\nuser@BÜCHER.de\n",
+        encoding="utf-8",
+    )
+    good, bad = read_recipients(str(path))
+    assert good == ["user@bücher.de"] and len(bad) == 4
+    assert all("invisible" in why for why in list(bad.values())[:2])
+    assert all("white space" in why for why in list(bad.values())[2:])
+    with SmtpServer(tmp_path, starttls=False) as srv:
+        s = smtp_settings_for(demo_settings, own, srv)
+        assert send(s, str(own), to="user@bücher.de").sent == ["user@bücher.de"]
+        again = send(s, str(own), to="user@xn--bcher-kva.de,user@XN--bcher-KVA.de")
+        assert again.sent == [] and again.already == ["user@xn--bcher-kva.de"] and len(srv.handler.messages) == 1
+
+
+def test_a_dry_run_never_follows_an_outbox_link(own, tmp_path, demo_settings):
+    """Before: a dry run followed EDITION/outbox when it was a symbolic link and wrote wherever it pointed."""
+    from report.errors import ArchiveError
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    s = demo_settings.replace(out_dir=own.parents[1])
+    (own / "outbox").symlink_to(elsewhere)
+    with pytest.raises(ArchiveError, match="symbolic link"):
+        send(s, str(own), to="ann@example.org", dry_run=True)
+    r = CliRunner().invoke(
+        cli, ["send", str(own), "--to", "ann@example.org", "--dry-run"], env={"BRIEF_DATA_DIR": str(s.data_dir)}
+    )
+    assert r.exit_code == 1 and one_error_line(r.output) and "symbolic link" in r.output
+    assert list(elsewhere.iterdir()) == []
+    (own / "outbox").unlink()
+    (own / "outbox").write_text("not a folder")
+    with pytest.raises(ArchiveError, match="not a folder"):
+        send(s, str(own), to="ann@example.org", dry_run=True)
+    (own / "outbox").unlink()
+    (own / "outbox").mkdir()  # a real outbox, but a message's name is a link to a file outside
+    victim = elsewhere / "victim.txt"
+    victim.write_text("keep me")
+    (own / "outbox" / "0001-ann_at_example.org.eml").symlink_to(victim)
+    report = send(s, str(own), to="ann@example.org", dry_run=True)
+    assert victim.read_text() == "keep me" and not report.written[0].is_symlink()

@@ -3,6 +3,7 @@ and memory, and no API key is ever shown; checked through ``brief fetch`` agains
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 import tracemalloc
 
@@ -283,3 +284,65 @@ def test_an_exception_a_provider_lets_escape_fails_only_its_series(srv, settings
     report = fetch(s, series=["BTC_SUPPLY_IN_LOSS", "BTC_HASHRATE"], providers=(provs, {}))
     assert report.failed == {"BTC_SUPPLY_IN_LOSS": "Broken: unexpected failure (RuntimeError: bug holding ***)"}
     assert report.fetched["BTC_HASHRATE"] == 4
+
+
+# -- hostile tester, round 2: keys in other cases, server text on the terminal, values an import refuses ----------
+
+
+def test_a_key_echoed_in_upper_case_is_redacted(srv, tmp_path):
+    srv.state.faults["/fred/"] = ["echo-upper"] * 5
+    r = brief_fetch(env_for(srv, tmp_path), series="WRESBAL")
+    assert_clean_failure(r)
+    assert GOOD_KEY.upper() not in r.output and GOOD_KEY not in r.output
+    assert "The value *** for variable api_key" in failures(r)["WRESBAL"]
+
+
+def test_redact_ignores_case_in_every_form():
+    from report.sources.http import redact
+
+    key = "abc def\r"
+    text = f"{key.upper()} / {key.upper()!r} / ABC%20DEF%0d / abc+DEF%0D"
+    assert redact(text, (key,)) == "*** / '***' / *** / ***"
+
+
+def test_a_providers_message_is_one_line_with_control_and_bidi_characters_escaped(srv, tmp_path):
+    srv.state.faults["/fred/"] = ["noisy"] * 5
+    r = brief_fetch(env_for(srv, tmp_path), series="WRESBAL,BTC_HASHRATE")
+    assert_clean_failure(r)
+    lines = [line for line in r.stderr.splitlines() if "WRESBAL" in line]
+    assert len(lines) == 1 and lines[0].startswith("error: WRESBAL: FRED: HTTP 400: Bad Request.\\nFetched"), lines
+    line = lines[0]
+    for raw, shown in [("\r", "\\r"), ("\x9b", "\\x9b"), ("\u202e", "\\u202e"), ("\u2028", "\\u2028"), ("\t", "\\t")]:
+        assert raw not in r.output and shown in line
+    assert len(line) < 400 and "x" * 400 not in line
+    assert "BTC_HASHRATE: 4 observations" in r.output
+
+
+def test_fetch_error_messages_are_always_one_line_and_bounded():
+    message = str(FetchError("P: " + "a\n\x85\u200f\x00" * 1000))
+    assert message.isprintable() and len(message) <= 600 and message.startswith("P: a\\n\\x85\\u200f\\x00a")
+
+
+def test_fetched_values_an_import_would_refuse_are_not_stored(srv, tmp_path):
+    from report.config import load_settings
+    from report.store import Store
+
+    srv.state.fred["WRESBAL"].points.update(
+        {"2025-11-12": "inf", "2025-11-05": "1e308", "2099-01-01": "2700000", "1800-01-01": "1"}
+    )
+    env = env_for(srv, tmp_path)
+    r = brief_fetch(env, series="WRESBAL,WALCL")
+    assert_clean_failure(r)
+    assert (
+        failures(r)["WRESBAL"]
+        == "FRED: 4 observations of WRESBAL refused (after today, before 1900, not finite); 3 stored"
+    )
+    assert "WALCL: 2 observations" in r.output and "WALCL" not in failures(r)
+    settings = load_settings(None, env={k: v for k, v in env.items() if v is not None})
+    with Store(settings.store_path) as st:
+        stored = st.observations("WRESBAL", dt.date(2100, 1, 1))
+    assert [(d.isoformat(), v) for d, v in stored] == [
+        ("2025-11-19", 2900000.0),
+        ("2025-11-26", 2880000.0),
+        ("2025-12-03", 2860000.0),
+    ]

@@ -369,3 +369,86 @@ def test_a_store_in_a_read_only_folder_can_still_be_read(tmp_path):
         assert "refused: cannot open the data store" in p.stdout
     finally:
         shutil.rmtree(base, ignore_errors=True)
+
+
+# --- hostile tester, round 2: repeated rows, malformed dates and numbers ------------------------------------------
+def test_a_repeated_row_in_a_small_file_names_the_file_and_the_others_still_import(tmp_path):
+    dup = tmp_path / "dup.csv"
+    dup.write_text("observation_date,WRESBAL\n2025-04-09,1\n2025-04-09,2\n", encoding="utf-8")
+    sofr = MERGED / "SOFR.csv"
+    data = tmp_path / "data"
+    r = brief(data, "data", "import", str(WALCL), str(dup), str(sofr))
+    assert_one_line_failure(r)
+    assert f"{dup}:3: WRESBAL 2025-04-09 appears twice (first on line 2)" in r.output
+    assert "WALCL" in r.output and "SOFR" in r.output  # both reported as imported
+    with Store(data / "brief.sqlite") as st:
+        assert st.observations("SOFR", LATER) and st.observations("WALCL", LATER)
+        assert st.observations("WRESBAL", LATER) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        (
+            "series,date,value,realtime_start\nWRESBAL,2025-04-09,1,2025-04-10\nWRESBAL,2025-04-09,2,2025-04-10\n",
+            ":3: WRESBAL 2025-04-09 appears twice (first on line 2)",
+        ),
+        ("series,date,value\nWRESBAL,2025-04-09,1\nWRESBAL,2025-04-09,2\n", ":3: WRESBAL 2025-04-09 appears twice"),
+        (
+            "observation_date,WRESBAL_20250101,WRESBAL_20250101\n2024-12-25,1,2\n",
+            ":1: WRESBAL_20250101: the vintage column appears twice",
+        ),
+    ],
+)
+def test_repeated_observations_are_a_file_and_line_error_not_a_store_error(tmp_path, text, says):
+    bad = tmp_path / "bad.csv"
+    bad.write_text(text, encoding="utf-8")
+    with Store(tmp_path / "s.sqlite") as st:
+        done, failed = import_files(st, [bad, WRESBAL])
+        assert len(failed) == 1 and str(failed[0]).startswith(f"{bad}{says}"), failed
+        assert "UNIQUE" not in str(failed[0])
+        assert [d.path for d in done] == [WRESBAL]
+
+
+@pytest.mark.parametrize(
+    ("cell", "says"),
+    [
+        ("2025-01-01junk", "is not a date"),
+        ("2025-W02-3", "is not a date"),
+        ("20250108", "is not a date"),
+        ("2025-01-08T00:00:00junk", "is not a date"),
+        ("0001-01-01", "is before 1900"),
+        ("1899-12-31", "is before 1900"),
+    ],
+)
+def test_malformed_or_ancient_dates_are_refused(tmp_path, cell, says):
+    bad = tmp_path / "WRESBAL.csv"
+    bad.write_text(f"observation_date,WRESBAL\n2025-01-01,1\n{cell},2\n", encoding="utf-8")
+    with pytest.raises(ImportFailed, match=rf"WRESBAL.csv:3: .*{says}"):
+        parse(bad)
+
+
+def test_dates_with_a_time_of_day_as_coin_metrics_writes_them_still_import(tmp_path):
+    ok = tmp_path / "WRESBAL.csv"
+    ok.write_text("observation_date,WRESBAL\n2025-01-01T00:00:00Z,1\n2025-01-08T00:00:00.000Z,2\n", encoding="utf-8")
+    assert [r[0] for r in parse(ok).series["WRESBAL"]] == [D(2025, 1, 1), D(2025, 1, 8)]
+
+
+@pytest.mark.parametrize(
+    ("cell", "says"),
+    [
+        ("3_000_000", "is not a number"),
+        ("\u0663\u0660\u0660", "is not a number"),  # Arabic-Indic digits
+        ("\uff13\uff10\uff10", "is not a number"),  # full-width digits
+        ("0x10", "is not a number"),
+        ("1e308", "too large"),  # WRESBAL is in millions: 1e314 dollars
+    ],
+)
+def test_numbers_must_be_plain_ascii_and_finite_in_plain_units(tmp_path, cell, says):
+    bad = tmp_path / "WRESBAL.csv"
+    bad.write_text(f"observation_date,WRESBAL\n2025-01-01,1\n2025-01-08,{cell}\n", encoding="utf-8")
+    with pytest.raises(ImportFailed, match=rf"WRESBAL.csv:3: WRESBAL: .*{says}"):
+        parse(bad)
+    ok = tmp_path / "ok.csv"
+    ok.write_text("observation_date,WRESBAL\n2025-01-01,+1.5e3\n2025-01-08,.5\n2025-01-15,-3.\n", encoding="utf-8")
+    assert [r[1] for r in parse(ok).series["WRESBAL"]] == [1500.0, 0.5, -3.0]

@@ -155,3 +155,44 @@ def test_tabs_crlf_and_bom_are_fine(tmp_path):
 def test_yes_no_title_asks_for_quotes(tmp_path):
     with pytest.raises(NotesError, match="title en must be text, and YAML reads yes / no"):
         load_notes(_write(tmp_path, "n.yaml", "title: {en: No}\nbody: x\n"))
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "match"),
+    [
+        ("n.yaml", "title: 2025-02-30\nbody: x\n", r"n\.yaml:1: '2025-02-30' reads as a date .*day is out of range"),
+        ("n.yaml", "body: x\ntitle: 2025-01-01 25:00:00\n", r"n\.yaml:2: '2025-01-01 25:00:00' reads as a date"),
+        ("n.yaml", "title: !!timestamp 2025-13-01\nbody: x\n", r"n\.yaml:1: '2025-13-01' reads as a date"),
+        ("n.md", "---\ntitle: x\n\ntitle2: 2025-02-30\n---\nBody.\n", r"n\.md:4: '2025-02-30' reads as a date"),
+        ("n.yaml", "title: 1" + "0" * 5000 + "\nbody: x\n", r"n\.yaml:1: '10000.*' reads as a number"),
+        ("n.yaml", "body: x\ntitle: !!int 0b1" + "0" * 20000 + "\n", r"n\.yaml:2: '0b10.*' reads as a number"),
+        ("n.md", "---\ntitle: 1" + "0" * 5000 + "\n---\nBody.\n", r"n\.md:2: .* reads as a number"),
+    ],
+)
+def test_values_yaml_cannot_construct_are_one_line_errors(tmp_path, name, text, match):
+    """Before: ValueError tracebacks (an impossible date or time; an integer over Python's 4,300-digit limit for
+    writing it out)."""
+    with pytest.raises(NotesError, match=match) as caught:
+        load_notes(_write(tmp_path, name, text))
+    assert len(str(caught.value).splitlines()) == 1
+    assert len(str(caught.value)) < 300
+
+
+def test_a_valid_date_title_is_still_text(tmp_path):
+    assert load_notes(_write(tmp_path, "n.yaml", "title: 2025-02-28\nbody: x\n")).title["en"] == "2025-02-28"
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "match"),
+    [
+        ("n.yaml", 'title: x\nbody: "\\ud800"\n', r"n\.yaml:2: .*lone surrogate U\+D800"),
+        ("n.yaml", 'title: x\nbody:\n  en: "ok \\udfff"\n', r"n\.yaml:3: .*U\+DFFF"),
+        ("n.md", '---\ntitle: "\\udc00"\n---\nBody.\n', r"n\.md:2: .*U\+DC00"),
+        ("n.yaml", '"\\ud800": x\nbody: x\n', r"n\.yaml:1: .*U\+D800"),
+    ],
+)
+def test_lone_surrogates_are_refused(tmp_path, name, text, match):
+    """Before: a UnicodeEncodeError traceback when the HTML was written (a YAML escape makes half a UTF-16 pair,
+    which no UTF-8 file can hold)."""
+    with pytest.raises(NotesError, match=match):
+        load_notes(_write(tmp_path, name, text))

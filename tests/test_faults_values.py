@@ -104,7 +104,7 @@ def test_the_reason_names_series_value_and_range(make_ctx):
     assert reason["en"] == (
         "WRESBAL 1e+36 on 3 December 2025 is outside the plausible range 0 to 20 trillion; check the data"
     )
-    assert reason["zh-Hant"] == "銀行準備金餘額（WRESBAL）2025年12月3日的數值1e+36超出合理範圍0至20兆，請檢查資料"
+    assert reason["zh-Hant"] == "銀行準備金餘額（WRESBAL）於2025年12月3日的數值1e+36超出合理範圍（0至20兆），請檢查資料"
     assert figs["reserves"].text["zh-Hant"].endswith("。")
 
 

@@ -54,7 +54,8 @@ def test_miner_cost_uses_week_average_and_shows_sensitivity(make_ctx):
 
 def test_miner_cost_unavailable_without_inputs(make_ctx):
     f = by_key(miner_cost({"CBBTCUSD": daily("2025-12-01", [1.0])}, make_ctx(D(2025, 12, 2))))
-    assert f["miner_cost"].status == "unavailable" and "BTC_HASHRATE" in f["miner_cost"].reason["en"]
+    assert f["miner_cost"].status == "unavailable" and "hash rate" in f["miner_cost"].reason["en"]
+    assert "BTC_" not in f["miner_cost"].reason["en"] and "全網算力" in f["miner_cost"].reason["zh-Hant"]
 
 
 def test_price_drawdown(make_ctx):

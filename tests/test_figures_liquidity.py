@@ -47,12 +47,17 @@ def test_reserves_missing_and_gaps(make_ctx):
     assert f["reserves_gdp_share"].status == "unavailable" and "GDP" in f["reserves_gdp_share"].reason["en"]
     g = by_key(reserves({"WRESBAL": series([("2025-11-26", None), ("2025-12-03", None)])}, ctx))
     assert all(x.status == "unavailable" and x.value is None for x in g.values())
-    assert "WRESBAL" in g["reserves"].reason["zh-Hant"]
+    assert g["reserves"].reason["zh-Hant"] == "截至2025年12月8日，仍未取得銀行準備金資料。"
+    assert g["reserves"].reason["en"] == "No bank reserves data had been published by 8 December 2025."
 
 
 def test_reserves_stale_when_old(make_ctx):
     f = by_key(reserves({"WRESBAL": series([("2025-10-01", 3e12), ("2025-10-08", 3e12)])}, make_ctx(D(2025, 12, 8))))
-    assert f["reserves"].status == "stale" and "2025-10-08" in f["reserves"].reason["en"]
+    assert f["reserves"].status == "stale"
+    assert f["reserves"].reason == {
+        "en": "The latest bank reserves data are from 8 October 2025.",
+        "zh-Hant": "銀行準備金最新資料僅至2025年10月8日。",
+    }
 
 
 def test_qt_runoff_from_the_peak(make_ctx):

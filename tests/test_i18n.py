@@ -199,7 +199,7 @@ def test_missing_key_in_a_merged_catalogue_names_both_files(tmp_path):
 def test_a_user_placeholder_the_code_does_not_give_is_a_render_error(tmp_path):
     user = _user_strings(tmp_path, '[email.subject]\nen = "Brief {date}, {weekday}"\n')
     cat = catalogue(tmp_path)
-    assert cat.t("email.subject", "zh-Hant", date="8 Dec", days="3天").startswith("流動性週報 8 Dec")
+    assert cat.t("email.subject", "zh-Hant", date="8 Dec", days="3天").startswith("流動性週報（8 Dec）")
     with pytest.raises(RenderError) as err:
         cat.both("email.subject", date="8 Dec", days="3 days")
     msg = str(err.value)

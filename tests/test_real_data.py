@@ -49,6 +49,7 @@ FILES = {
     "CM_API": REAL_DATA / "btc_coinmetrics_api_Hakimaxxxx_Haki_Crypto2025" / "btc_onchain_metrics_cm.csv",
 }
 AS_OF = [D(2024, 6, 12), D(2025, 12, 8), D(2026, 3, 18)]
+QT_END = D(2025, 12, 1)
 
 
 # --- independent reading of the raw files -------------------------------------------------------------------
@@ -140,10 +141,14 @@ def test_reserves_and_share_of_gdp(figures_at, as_of):
 
 @pytest.mark.parametrize("as_of", AS_OF)
 def test_qt_runoff(figures_at, as_of):
+    """Peak to the end of QT (1 December 2025), then frozen; peak to the latest while QT runs."""
     walcl = known(raw("WALCL"), "WALCL", as_of)
+    if as_of >= QT_END:
+        walcl = [(d, v) for d, v in walcl if d <= QT_END]
     peak = max(v for _, v in walcl)
     f = figures_at(as_of)
     assert f["qt_runoff"].value == pytest.approx((peak - walcl[-1][1]) * 1e6)
+    assert f["qt_runoff"].detail["frozen"] == (as_of >= QT_END)
     assert f["qt_runoff"].detail["peak_date"].startswith("2022-04")
 
 
@@ -201,7 +206,8 @@ def test_reference_week_matches_the_commentary(figures_at):
     assert round(f["qt_runoff"].value / 1e12, 1) == 2.4
     assert f["sofr_days_above_range"].value >= 3
     assert 65_000 < f["miner_cost"].value < 85_000  # "production cost near US$74,000"
-    assert f["days_to_fomc"].value == 1
+    assert f["days_to_fomc"].value == 2  # to the decision on 10 December, the meeting's last day
+    assert f["days_to_fomc"].detail["decision"] == "2025-12-10"
 
 
 def test_import_errors_name_file_and_line_and_keep_nothing(real_settings, tmp_path):

@@ -13,6 +13,8 @@ store sees only what would have been published by then. ``paths`` holds the buil
 
 from __future__ import annotations
 
+import contextlib
+import glob
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -64,25 +66,56 @@ def generate(rng: np.random.Generator | None = None) -> dict[str, Obs]:
     return out
 
 
+def _remove_temporary(tmp: Path) -> None:
+    """A temporary store and SQLite's files beside it (best effort: the disk may be failing)."""
+    for suffix in ("", "-journal", "-wal", "-shm"):
+        with contextlib.suppress(OSError):
+            tmp.with_name(tmp.name + suffix).unlink(missing_ok=True)
+
+
+def _sweep_dead(path: Path) -> None:
+    """Temporary stores left by a demo write whose process is gone (killed, or from before failures cleaned up)."""
+    prefix = path.name + ".tmp-"
+    with contextlib.suppress(OSError):
+        for tmp in path.parent.glob(glob.escape(prefix) + "*"):
+            pid = tmp.name.removeprefix(prefix)
+            if not pid.isdigit() or int(pid) == os.getpid():
+                continue
+            try:
+                os.kill(int(pid), 0)
+            except ProcessLookupError:
+                _remove_temporary(tmp)
+            except (PermissionError, OverflowError):  # alive under another user, or not a pid at all
+                continue
+
+
 def write_store(path: Path, progress: Callable[[str], None] | None = None) -> None:
-    """Generate the demo data into a fresh store at ``path`` (written beside it, then moved into place)."""
+    """Generate the demo data into a fresh store at ``path`` (written beside it, then moved into place).
+
+    Any failure (a full disk, an interrupt) removes the temporary store and its journal: nothing is left behind,
+    however often it is retried."""
     data = generate()
+    _sweep_dead(path)
     tmp = path.with_name(path.name + f".tmp-{os.getpid()}")
-    tmp.unlink(missing_ok=True)
-    store = Store(tmp)
+    _remove_temporary(tmp)
     try:
-        with store.transaction() as db:
-            for sid, rows in data.items():
-                info = SERIES[sid]
-                store.upsert_series(db, info)
-                store.add_observations(db, sid, [(d, v, info.published(d), None) for d, v in rows], estimated=True)
-                if progress:
-                    progress(sid)
-            store.set_meta(db, "demo_version", VERSION)
-            store.set_meta(db, "demo_end", END.isoformat())
-    finally:
-        store.close()
-    os.replace(tmp, path)
+        store = Store(tmp)
+        try:
+            with store.transaction() as db:
+                for sid, rows in data.items():
+                    info = SERIES[sid]
+                    store.upsert_series(db, info)
+                    store.add_observations(db, sid, [(d, v, info.published(d), None) for d, v in rows], estimated=True)
+                    if progress:
+                        progress(sid)
+                store.set_meta(db, "demo_version", VERSION)
+                store.set_meta(db, "demo_end", END.isoformat())
+        finally:
+            store.close()
+        os.replace(tmp, path)
+    except BaseException:
+        _remove_temporary(tmp)
+        raise
 
 
 def ensure_store(path: Path, progress: Callable[[str], None] | None = None) -> Store:

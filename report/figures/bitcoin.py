@@ -7,12 +7,24 @@ import itertools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
 import pandas as pd
 
-from report.figures.model import Context, Data, Figure, Source, clean, make, missing_reason, ratio_of, unavailable
-from report.i18n import btc, date, hashrate, money, month, per_lang, percent, ratio
+from report.figures.model import (
+    Context,
+    Data,
+    Figure,
+    Source,
+    about_money,
+    clean,
+    make,
+    missing_reason,
+    ratio_of,
+    unavailable,
+)
+from report.i18n import btc, date, days, hashrate, money, month, per_lang, percent, power_price
+from report.i18n import ratio as times
 
 SMOOTH_DAYS = 7  # hash rate and daily issuance are noisy day to day: average a week
 SENSITIVITY_POWER = (0.04, 0.05, 0.06, 0.07, 0.08)  # US$/kWh
@@ -22,6 +34,12 @@ PRICE_SOURCE_LEAD_DAYS = 3
 # Consecutive daily difficulty values within this relative distance are the same level (one plateau).
 PLATEAU_TOLERANCE = 1e-9
 DIFFICULTY_HISTORY = 30  # adjustments kept in the figure's detail for the chart and table
+# Exact difficulty is read day by day: a series whose recent points are further apart than this (a 7-day average
+# sampled every 4 days, as Blockchain.com's chart) cannot date an adjustment or tell two apart.
+DIFFICULTY_MAX_SPACING_DAYS = 1
+DIFFICULTY_SPACING_WINDOW = 30  # recent observations whose spacing is checked
+# The 7-day averaged difficulty of Blockchain.com's chart, held apart from exact difficulty (docs/data.md).
+AVERAGED_DIFFICULTY = "BTC_DIFFICULTY_7D"
 
 Amount = TypeVar("Amount", float, "pd.Series")
 
@@ -132,7 +150,7 @@ def miner_cost(data: Data, ctx: Context) -> list[Figure]:
     return [
         hashrate_fig,
         _miner_cost_figure(cost, srcs, hashrate_hs=hr_avg, btc_per_day=per_day, ctx=ctx),
-        _price_to_cost(data, cost, srcs=srcs, ctx=ctx),
+        *_price_to_cost(data, cost, srcs=srcs, ctx=ctx),
     ]
 
 
@@ -142,6 +160,7 @@ def _cost_unavailable(missing: list[str], ctx: Context) -> list[Figure]:
     return [
         unavailable("miner_cost", "USD", ctx, reason_key="reason.no_data", **why),
         unavailable("btc_price_to_cost", "ratio", ctx, reason_key="reason.no_data", **why),
+        unavailable("break_even_power_price", "USD/kWh", ctx, reason_key="reason.no_data", **why),
     ]
 
 
@@ -180,31 +199,69 @@ def _miner_cost_figure(
         ctx=ctx,
         text_key="text.miner_cost",
         detail=detail,
-        cost=per_lang(money, cost),
+        cost=per_lang(about_money, cost),
         eff=f"{ctx.miner_efficiency_j_per_th:g}",
         power=f"{ctx.power_usd_per_kwh:.3f}".rstrip("0"),
         per_day=per_lang(lambda v, lang: btc(v, lang), btc_per_day),
     )
 
 
-def _price_to_cost(data: Data, cost: float, *, srcs: list[Source], ctx: Context) -> Figure:
-    """The latest price over the production cost."""
+def margin_of(ratio_price_to_cost: float) -> float:
+    """The margin, (price - cost) / price, in percent, from price / cost: 17% at 1.21x (negative below 1x)."""
+    return (1 - ratio_of(1, ratio_price_to_cost)) * 100
+
+
+def markup_of(ratio_price_to_cost: float) -> float:
+    """The mark-up, (price - cost) / cost, in percent, from price / cost: 21% at 1.21x."""
+    return (ratio_price_to_cost - 1) * 100
+
+
+def break_even_power(price_usd: float, cost_usd: float, power_usd_per_kwh: float) -> float:
+    """The power price (US$/kWh) at which the electricity cost of a coin equals its price: cost is proportional
+    to the power price, so it is today's power price times price / cost."""
+    return power_usd_per_kwh * ratio_of(price_usd, cost_usd)
+
+
+def _price_to_cost(data: Data, cost: float, *, srcs: list[Source], ctx: Context) -> list[Figure]:
+    """The latest price over the electricity cost, with its margin and mark-up, and the break-even power price."""
     psid, p = price_series(data)
     if p.empty:
         why = missing_reason(["CBBTCUSD", "BTC_PRICE"], ctx)
-        return unavailable("btc_price_to_cost", "ratio", ctx, reason_key="reason.no_data", **why)
+        return [
+            unavailable("btc_price_to_cost", "ratio", ctx, reason_key="reason.no_data", **why),
+            unavailable("break_even_power_price", "USD/kWh", ctx, reason_key="reason.no_data", **why),
+        ]
     pd_, pv = p.index[-1].date(), float(p.iloc[-1])
     r = ratio_of(pv, cost)
-    return make(
-        "btc_price_to_cost",
-        r,
-        unit="ratio",
-        sources=[Source(psid, pd_), *srcs],
-        ctx=ctx,
-        text_key="text.price_to_cost_above" if r >= 1 else "text.price_to_cost_below",
-        ratio=per_lang(ratio, r),
-        margin=per_lang(percent, abs(r - 1) * 100, decimals=0),
-    )
+    margin, markup = margin_of(r), markup_of(r)
+    sources = [Source(psid, pd_), *srcs]
+    be = break_even_power(pv, cost, ctx.power_usd_per_kwh)
+    return [
+        make(
+            "btc_price_to_cost",
+            r,
+            unit="ratio",
+            sources=sources,
+            ctx=ctx,
+            text_key="text.price_to_cost_above" if r >= 1 else "text.price_to_cost_below",
+            detail={"price": pv, "cost": cost, "margin_pct": margin, "markup_pct": markup},
+            ratio=per_lang(times, r),
+            margin=per_lang(percent, abs(margin), decimals=0),
+            markup=per_lang(percent, abs(markup), decimals=0),
+        ),
+        make(
+            "break_even_power_price",
+            be,
+            unit="USD/kWh",
+            sources=sources,
+            ctx=ctx,
+            text_key="text.break_even_power",
+            detail={"efficiency_j_per_th": ctx.miner_efficiency_j_per_th, "price": pv, "cost": cost},
+            eff=f"{ctx.miner_efficiency_j_per_th:g}",
+            price=per_lang(money, pv),
+            power=per_lang(power_price, be),
+        ),
+    ]
 
 
 @dataclass(frozen=True)
@@ -235,9 +292,34 @@ def adjustments(s: pd.Series) -> list[Adjustment]:
     ]
 
 
+def spacing_days(s: pd.Series) -> float:
+    """The typical days between a series' recent observations (the median of the last DIFFICULTY_SPACING_WINDOW)."""
+    recent = s.index[-DIFFICULTY_SPACING_WINDOW:]
+    if len(recent) < 2:
+        return 1.0
+    return float(pd.Series(recent).diff().dt.days.dropna().median())
+
+
 def difficulty(data: Data, ctx: Context) -> list[Figure]:
-    """The latest difficulty adjustment and, for a drop, the last time it fell as much."""
+    """The latest difficulty adjustment and, for a drop, the last time it fell as much.
+
+    Only exact daily difficulty dates an adjustment (Coin Metrics DiffMean plateaus, mempool.space's events): a
+    7-day average blends two adjustments into one and dates it days late, so it is refused with the reason.
+    """
     s = clean(data, "BTC_DIFFICULTY")
+    if s.empty and not clean(data, AVERAGED_DIFFICULTY).empty:
+        return [unavailable("difficulty_change", "percent_change", ctx, reason_key="reason.difficulty_averaged")]
+    spacing = spacing_days(s) if not s.empty else 1.0
+    if spacing > DIFFICULTY_MAX_SPACING_DAYS:
+        return [
+            unavailable(
+                "difficulty_change",
+                "percent_change",
+                ctx,
+                reason_key="reason.difficulty_not_daily",
+                gap=per_lang(days, spacing),
+            )
+        ]
     adj = adjustments(s) if not s.empty else []
     if not adj:
         return [
@@ -251,7 +333,7 @@ def difficulty(data: Data, ctx: Context) -> list[Figure]:
         ]
     last = adj[-1]
     pct = last.change * 100
-    values = {"change": per_lang(percent, abs(pct), decimals=2), "date": per_lang(date, last.day)}
+    values: dict[str, Any] = {"change": per_lang(percent, abs(pct), decimals=2), "date": per_lang(date, last.day)}
     detail: dict[str, object] = {
         "date": last.day.isoformat(),
         "level": last.level,

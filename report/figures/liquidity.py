@@ -16,16 +16,21 @@ from report.figures.model import (
     make,
     missing_reason,
     ratio_of,
+    series_names,
     unavailable,
 )
-from report.i18n import date, money, month, per_lang, percent
+from report.i18n import date, money, month, number, per_lang, percent
+from report.i18n import days as days_words
 
 # A fall of at least this much from a running high marks the end of a cycle peak (for "prior peak").
 PEAK_DRAWDOWN = 0.01
 # Two reserve observations at most this many days apart are consecutive weeks (a longer gap has no weekly change).
 WEEKLY_GAP_DAYS = 10
+# A monthly pace needs at least this many days of data (a week's change is no monthly pace).
+MIN_PACE_DAYS = 28
 # A purchase scenario starting more than this many days after the edition says nothing about it.
 RMP_MAX_LEAD_DAYS = 366
+DAYS_PER_MONTH = 365.25 / 12  # a monthly pace from a span of days
 
 
 # --- reserves -------------------------------------------------------------------------------------------------
@@ -66,7 +71,13 @@ def is_consecutive_week(previous: pd.Timestamp, latest: pd.Timestamp) -> bool:
 def _reserves_weekly_change(s: pd.Series, ctx: Context) -> Figure:
     """The change from the previous week's reserves, when that week is in the data."""
     if len(s) < 2 or not is_consecutive_week(s.index[-2], s.index[-1]):
-        return unavailable("reserves_weekly_change", "USD", ctx, reason_key="reason.no_previous_week", series="WRESBAL")
+        return unavailable(
+            "reserves_weekly_change",
+            "USD",
+            ctx,
+            reason_key="reason.no_previous_week",
+            series=series_names(["WRESBAL"], ctx),
+        )
     d, level = s.index[-1].date(), float(s.iloc[-1])
     pd_, prev = s.index[-2].date(), float(s.iloc[-2])
     chg = level - prev
@@ -76,8 +87,8 @@ def _reserves_weekly_change(s: pd.Series, ctx: Context) -> Figure:
         unit="USD",
         sources=[Source("WRESBAL", pd_), Source("WRESBAL", d)],
         ctx=ctx,
-        text_key="text.reserves_weekly_change",
-        change=per_lang(money, chg, sign=True),
+        text_key="text.reserves_weekly_change_up" if chg >= 0 else "text.reserves_weekly_change_down",
+        change=per_lang(money, abs(chg)),
         prev_date=per_lang(date, pd_),
     )
 
@@ -91,7 +102,12 @@ def _reserves_since_qt_end(s: pd.Series, ctx: Context) -> Figure:
         )
     if base.empty or base.index[-1] == s.index[-1]:
         return unavailable(
-            "reserves_since_qt_end", "USD", ctx, reason_key="reason.qt_not_ended", qt_end=per_lang(date, ctx.qt_end)
+            "reserves_since_qt_end",
+            "USD",
+            ctx,
+            reason_key="reason.qt_not_ended",
+            qt_end=per_lang(date, ctx.qt_end),
+            series=series_names(["WRESBAL"], ctx),
         )
     d, level = s.index[-1].date(), float(s.iloc[-1])
     bd, bv = base.index[-1].date(), float(base.iloc[-1])
@@ -102,8 +118,8 @@ def _reserves_since_qt_end(s: pd.Series, ctx: Context) -> Figure:
         unit="USD",
         sources=[Source("WRESBAL", bd), Source("WRESBAL", d)],
         ctx=ctx,
-        text_key="text.reserves_since_qt_end",
-        change=per_lang(money, chg, sign=True),
+        text_key="text.reserves_since_qt_end_up" if chg >= 0 else "text.reserves_since_qt_end_down",
+        change=per_lang(money, abs(chg)),
         qt_end=per_lang(date, ctx.qt_end),
     )
 
@@ -138,57 +154,111 @@ def _quarter(d: dt.date, lang: str) -> str:
 
 
 # --- balance sheet --------------------------------------------------------------------------------------------
+def at_qt_end(s: pd.Series, qt_end: dt.date) -> pd.Series:
+    """The observations on or before the end of QT (the runoff is measured up to the last of them, then frozen)."""
+    return s[s.index <= pd.Timestamp(qt_end)]
+
+
 def balance_sheet(data: Data, ctx: Context) -> list[Figure]:
-    """Fed total assets, Treasury holdings and cumulative QT runoff from the peak."""
-    return [*_fed_assets(clean(data, "WALCL"), ctx), _fed_treasuries(clean(data, "TREAST"), ctx)]
+    """Fed total assets, QT runoff (peak to the end of QT), the change since, and Treasury holdings and purchases."""
+    return [*_fed_assets(clean(data, "WALCL"), ctx), *_fed_treasuries(clean(data, "TREAST"), ctx)]
 
 
 def _fed_assets(s: pd.Series, ctx: Context) -> list[Figure]:
-    """Total assets and the runoff from their peak."""
+    """Total assets, the runoff from their peak to the end of QT, and the change since QT ended."""
     if s.empty:
         why = missing_reason(["WALCL"], ctx)
         return [
-            unavailable("fed_assets", "USD", ctx, reason_key="reason.no_data", **why),
-            unavailable("qt_runoff", "USD", ctx, reason_key="reason.no_data", **why),
+            unavailable(k, "USD", ctx, reason_key="reason.no_data", **why)
+            for k in ("fed_assets", "qt_runoff", "fed_assets_since_qt_end")
         ]
     d, level = s.index[-1].date(), float(s.iloc[-1])
     src = Source("WALCL", d)
-    peak_d, peak = s.idxmax().date(), float(s.max())
-    runoff = peak - level
-    return [
-        make(
-            "fed_assets",
-            level,
-            unit="USD",
-            sources=[src],
-            ctx=ctx,
-            text_key="text.fed_assets",
-            level=per_lang(money, level),
-            date=per_lang(date, d),
-        ),
-        make(
-            "qt_runoff",
-            runoff,
-            unit="USD",
-            sources=[Source("WALCL", peak_d), src],
-            ctx=ctx,
-            text_key="text.qt_runoff",
-            detail={"peak": peak, "peak_date": peak_d.isoformat()},
-            runoff=per_lang(money, runoff),
-            peak=per_lang(money, peak),
-            peak_month=per_lang(month, peak_d),
-            pct=per_lang(percent, ratio_of(runoff, peak) * 100),
-        ),
-    ]
+    level_fig = make(
+        "fed_assets",
+        level,
+        unit="USD",
+        sources=[src],
+        ctx=ctx,
+        text_key="text.fed_assets",
+        level=per_lang(money, level),
+        date=per_lang(date, d),
+    )
+    return [level_fig, _qt_runoff(s, ctx), _since_qt_end(s, ctx, key="fed_assets_since_qt_end", sid="WALCL")]
 
 
-def _fed_treasuries(t: pd.Series, ctx: Context) -> Figure:
-    """Treasury holdings and their runoff from the peak."""
+def _qt_runoff(s: pd.Series, ctx: Context) -> Figure:
+    """Peak minus the level at the end of QT, frozen once QT has ended (peak minus the latest while it runs)."""
+    ended = ctx.as_of >= ctx.qt_end
+    upto = at_qt_end(s, ctx.qt_end) if ended else s
+    if upto.empty:
+        return unavailable("qt_runoff", "USD", ctx, reason_key="reason.no_data", **missing_reason(["WALCL"], ctx))
+    end_d, end_level = upto.index[-1].date(), float(upto.iloc[-1])
+    peak_d, peak = upto.idxmax().date(), float(upto.max())
+    runoff = peak - end_level
+    return make(
+        "qt_runoff",
+        runoff,
+        unit="USD",
+        sources=[Source("WALCL", peak_d), Source("WALCL", end_d)],
+        ctx=ctx,
+        text_key="text.qt_runoff" if ended else "text.qt_runoff_ongoing",
+        stale_as_of=ctx.qt_end if ended else None,  # frozen at the end of QT: judged on that date
+        detail={
+            "peak": peak,
+            "peak_date": peak_d.isoformat(),
+            "end_level": end_level,
+            "end_date": end_d.isoformat(),
+            "qt_end": ctx.qt_end.isoformat(),
+            "frozen": ended,
+        },
+        runoff=per_lang(money, runoff),
+        peak=per_lang(money, peak),
+        peak_month=per_lang(month, peak_d),
+        pct=per_lang(percent, ratio_of(runoff, peak) * 100),
+        qt_end=per_lang(date, ctx.qt_end),
+    )
+
+
+def _since_qt_end(s: pd.Series, ctx: Context, *, key: str, sid: str) -> Figure:
+    """The change from the last observation on or before the end of QT to the latest one."""
+    if ctx.as_of < ctx.qt_end:
+        return unavailable(key, "USD", ctx, reason_key="reason.qt_later", qt_end=per_lang(date, ctx.qt_end))
+    base = at_qt_end(s, ctx.qt_end)
+    if base.empty or base.index[-1] == s.index[-1]:
+        return unavailable(
+            key,
+            "USD",
+            ctx,
+            reason_key="reason.qt_not_ended",
+            qt_end=per_lang(date, ctx.qt_end),
+            series=series_names([sid], ctx),
+        )
+    d, level = s.index[-1].date(), float(s.iloc[-1])
+    bd, bv = base.index[-1].date(), float(base.iloc[-1])
+    chg = level - bv
+    return make(
+        key,
+        chg,
+        unit="USD",
+        sources=[Source(sid, bd), Source(sid, d)],
+        ctx=ctx,
+        text_key=f"text.{key}_{'up' if chg >= 0 else 'down'}",
+        detail={"base": bv, "base_date": bd.isoformat(), "level": level, "date": d.isoformat()},
+        change=per_lang(money, abs(chg)),
+        qt_end=per_lang(date, ctx.qt_end),
+    )
+
+
+def _fed_treasuries(t: pd.Series, ctx: Context) -> list[Figure]:
+    """Treasury holdings, their change since QT ended and the monthly pace of that change."""
+    keys = ("fed_treasuries", "fed_treasuries_since_qt_end", "fed_treasuries_monthly_pace")
     if t.empty:
-        return unavailable("fed_treasuries", "USD", ctx, reason_key="reason.no_data", **missing_reason(["TREAST"], ctx))
+        why = missing_reason(["TREAST"], ctx)
+        return [unavailable(k, "USD", ctx, reason_key="reason.no_data", **why) for k in keys]
     d, level = t.index[-1].date(), float(t.iloc[-1])
     peak_d, peak = t.idxmax().date(), float(t.max())
-    return make(
+    holdings = make(
         "fed_treasuries",
         level,
         unit="USD",
@@ -199,6 +269,47 @@ def _fed_treasuries(t: pd.Series, ctx: Context) -> Figure:
         level=per_lang(money, level),
         runoff=per_lang(money, peak - level),
         peak_month=per_lang(month, peak_d),
+    )
+    since = _since_qt_end(t, ctx, key="fed_treasuries_since_qt_end", sid="TREAST")
+    return [holdings, since, _treasury_pace(since, ctx)]
+
+
+def monthly_pace(change: float, start: dt.date, end: dt.date) -> float:
+    """A change over ``start``..``end`` as an average a month (NaN for an empty span)."""
+    return ratio_of(change, (end - start).days / DAYS_PER_MONTH)
+
+
+def _treasury_pace(since: Figure, ctx: Context) -> Figure:
+    """The average monthly change in Treasury holdings since QT ended (purchases, once the Fed buys again)."""
+    key = "fed_treasuries_monthly_pace"
+    if not since.available or since.value is None:  # unavailable for the same reason as the change itself
+        label = ctx.cat.both(f"fig.{key}")
+        reason = since.reason or ctx.cat.both("reason.no_data", **missing_reason(["TREAST"], ctx))
+        text = ctx.cat.both("fig.unavailable", label=label, reason=reason)
+        return Figure(key, None, "USD", None, (), "unavailable", label, text, reason)
+    bd = dt.date.fromisoformat(since.detail["base_date"])
+    d = dt.date.fromisoformat(since.detail["date"])
+    if (d - bd).days < MIN_PACE_DAYS:
+        return unavailable(
+            key,
+            "USD",
+            ctx,
+            reason_key="reason.pace_too_short",
+            qt_end=per_lang(date, ctx.qt_end),
+            days=per_lang(days_words, (d - bd).days),
+        )
+    months = (d - bd).days / DAYS_PER_MONTH
+    pace = monthly_pace(since.value, bd, d)
+    return make(
+        key,
+        pace,
+        unit="USD",
+        sources=list(since.sources),
+        ctx=ctx,
+        text_key="text.treasury_pace_up" if pace >= 0 else "text.treasury_pace_down",
+        detail={"months": months, "change": since.value, "base_date": bd.isoformat(), "date": d.isoformat()},
+        pace=per_lang(money, abs(pace)),
+        months=per_lang(lambda v, lang: number(v, lang, 1), months),
     )
 
 
@@ -219,7 +330,8 @@ def rmp_too_early(start: dt.date, as_of: dt.date) -> bool:
 
 
 def rmp_scenarios(data: Data, ctx: Context) -> list[Figure]:
-    """Reserve-management bill purchases projected forward: balance sheet path and annual growth."""
+    """Reserve-management bill purchases: projected forward while they lie ahead, and once their start has passed,
+    compared with what the Fed actually bought (never a future that has already passed)."""
     s = clean(data, "WALCL")
     if s.empty:
         why = missing_reason(["WALCL"], ctx)
@@ -227,8 +339,10 @@ def rmp_scenarios(data: Data, ctx: Context) -> list[Figure]:
             unavailable(rmp_key(m), "USD", ctx, reason_key="reason.no_data", label=_rmp_label(ctx, m), **why)
             for m in ctx.rmp_monthly_usd
         ]
+    start = ctx.rmp_start
+    if start <= ctx.as_of:
+        return [_rmp_actual(m, s, clean(data, "TREAST"), start=start, ctx=ctx) for m in ctx.rmp_monthly_usd]
     d, level = s.index[-1].date(), float(s.iloc[-1])
-    start = max(ctx.rmp_start, dt.date(d.year, d.month, 1))
     if rmp_too_early(start, ctx.as_of):
         return [
             unavailable(
@@ -244,11 +358,15 @@ def rmp_scenarios(data: Data, ctx: Context) -> list[Figure]:
     return [_rmp_scenario(m, Source("WALCL", d), level=level, start=start, ctx=ctx) for m in ctx.rmp_monthly_usd]
 
 
+def scenario_path(level: float, monthly: float, *, start: dt.date, months: int) -> list[tuple[str, float]]:
+    """The balance sheet month by month if ``monthly`` is bought from ``start``, everything else held flat."""
+    days = pd.date_range(pd.Timestamp(start), periods=months, freq="MS")
+    return [(ts.date().isoformat(), level + monthly * (i + 1)) for i, ts in enumerate(days)]
+
+
 def _rmp_scenario(monthly: float, src: Source, *, level: float, start: dt.date, ctx: Context) -> Figure:
-    """One scenario: ``monthly`` purchases from ``start`` for the configured number of months."""
-    months = pd.date_range(pd.Timestamp(start), periods=ctx.rmp_months, freq="MS")
+    """One scenario ahead of the edition: ``monthly`` purchases from ``start`` for the configured number of months."""
     growth = monthly * ctx.rmp_months
-    path = [(ts.date().isoformat(), level + monthly * (i + 1)) for i, ts in enumerate(months)]
     pct = ratio_of(growth, level) * 100
     return make(
         rmp_key(monthly),
@@ -258,9 +376,10 @@ def _rmp_scenario(monthly: float, src: Source, *, level: float, start: dt.date, 
         ctx=ctx,
         text_key="text.rmp",
         detail={
+            "mode": "projection",
             "monthly": monthly,
             "start": start.isoformat(),
-            "path": path,
+            "path": scenario_path(level, monthly, start=start, months=ctx.rmp_months),
             "growth_pct": pct,
             "end_level": level + growth,
         },
@@ -271,6 +390,54 @@ def _rmp_scenario(monthly: float, src: Source, *, level: float, start: dt.date, 
         start=per_lang(month, start),
         pct=per_lang(percent, pct),
         end_level=per_lang(money, level + growth),
+    )
+
+
+def _rmp_actual(monthly: float, walcl: pd.Series, treast: pd.Series, *, start: dt.date, ctx: Context) -> Figure:
+    """A scenario whose start has passed: actual Treasury purchases since its start minus what it assumed.
+
+    The value is actual minus scenario (positive: the Fed bought more); the scenario accrues ``monthly`` a month,
+    pro rata, from ``start`` to the latest Treasury holdings.
+    """
+    key, label = rmp_key(monthly), ctx.cat.both("fig.rmp_vs_actual", monthly=per_lang(money, monthly))
+    base = at_qt_end(treast, start - dt.timedelta(days=1)) if not treast.empty else treast
+    if treast.empty or base.empty or base.index[-1] == treast.index[-1]:
+        why = {"start": per_lang(month, start), "series": series_names(["TREAST"], ctx)}
+        return unavailable(key, "USD", ctx, reason_key="reason.rmp_no_actual", label=label, **why)
+    bd, bv = base.index[-1].date(), float(base.iloc[-1])
+    d, level = treast.index[-1].date(), float(treast.iloc[-1])
+    actual = level - bv
+    months = (d - start).days / DAYS_PER_MONTH
+    scenario = monthly * months
+    gap = actual - scenario
+    w_base = at_qt_end(walcl, start - dt.timedelta(days=1))
+    w_level = float(w_base.iloc[-1]) if not w_base.empty else float(walcl.iloc[0])
+    return make(
+        key,
+        gap,
+        unit="USD",
+        sources=[Source("TREAST", bd), Source("TREAST", d)],
+        ctx=ctx,
+        text_key="text.rmp_actual_above" if gap >= 0 else "text.rmp_actual_below",
+        detail={
+            "mode": "actual_vs_scenario",
+            "monthly": monthly,
+            "start": start.isoformat(),
+            "base_date": bd.isoformat(),
+            "date": d.isoformat(),
+            "months": months,
+            "actual": actual,
+            "scenario": scenario,
+            "actual_monthly_pace": monthly_pace(actual, start, d),
+            "path": scenario_path(w_level, monthly, start=start, months=ctx.rmp_months),
+        },
+        label=label,
+        monthly=per_lang(money, monthly),
+        start=per_lang(month, start),
+        date=per_lang(date, d),
+        actual=per_lang(money, actual),
+        scenario=per_lang(money, scenario),
+        gap=per_lang(money, abs(gap)),
     )
 
 
@@ -325,7 +492,9 @@ def _m2_yoy(s: pd.Series, ctx: Context) -> Figure:
     d, level = s.index[-1].date(), float(s.iloc[-1])
     year_ago = s.get(pd.Timestamp(d.replace(year=d.year - 1)))
     if year_ago is None or pd.isna(year_ago):
-        return unavailable("m2_yoy", "percent", ctx, reason_key="reason.no_year_ago", series="M2SL")
+        return unavailable(
+            "m2_yoy", "percent", ctx, reason_key="reason.no_year_ago", series=series_names(["M2SL"], ctx)
+        )
     yoy = (ratio_of(level, float(year_ago)) - 1) * 100
     return make(
         "m2_yoy",
@@ -333,8 +502,8 @@ def _m2_yoy(s: pd.Series, ctx: Context) -> Figure:
         unit="percent",
         sources=[Source("M2SL", d), Source("M2SL", d.replace(year=d.year - 1))],
         ctx=ctx,
-        text_key="text.m2_yoy",
-        yoy=per_lang(percent, yoy, sign=True),
+        text_key="text.m2_yoy" if yoy >= 0 else "text.m2_yoy_down",
+        yoy=per_lang(percent, abs(yoy)),
     )
 
 
@@ -342,7 +511,9 @@ def _m2_prior_peak(s: pd.Series, ctx: Context, *, record: bool) -> Figure:
     """The previous cycle peak of M2 and how far the latest level is above or below it."""
     pk = prior_peak(s)
     if pk is None:
-        return unavailable("m2_prior_peak", "USD", ctx, reason_key="reason.too_short", series="M2SL")
+        return unavailable(
+            "m2_prior_peak", "USD", ctx, reason_key="reason.too_short", series=series_names(["M2SL"], ctx)
+        )
     d, level = s.index[-1].date(), float(s.iloc[-1])
     pk_d, pk_v = pk[0].date(), pk[1]
     excess = level - pk_v

@@ -2,16 +2,33 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
 import pandas as pd
 
-from report.figures.model import Context, Data, Figure, Source, make, missing_reason, unavailable
-from report.i18n import count_words, month, per_lang, percent, points
+from report.figures.model import (
+    Context,
+    Data,
+    Figure,
+    Source,
+    Text,
+    make,
+    missing_reason,
+    series_names,
+    unavailable,
+)
+from report.i18n import LANGS, count_words, month, per_lang, percent, points
 
 DECLINE_WINDOW = 7  # months in which payroll declines are counted
 PAYROLL_AVG_MONTHS = 3  # months in the average payroll change
 INFLATION_TARGET = 2.0
 # Inflation within this many points of the target is "at" the target (printed to one decimal).
 AT_TARGET_BAND = 0.05
+# A month never published among this many before the latest is told in the figure's text (the October 2025
+# unemployment rate); an older gap is history the figure does not use.
+RECENT_GAP_MONTHS = 3
 
 
 def _monthly(data: Data, sid: str) -> pd.Series:
@@ -28,6 +45,27 @@ def _monthly(data: Data, sid: str) -> pd.Series:
 def on_month_grid(s: pd.Series) -> pd.Series:
     """A non-empty monthly series reindexed to every month from its first to its last (missing months NaN)."""
     return s.reindex(pd.date_range(s.index[0], s.index[-1], freq="MS"))
+
+
+def never_published(grid: pd.Series, *, months: int = RECENT_GAP_MONTHS) -> list[dt.date]:
+    """Months missing between two published ones among the ``months`` before the latest (``grid`` from
+    ``on_month_grid``, so it starts and ends with a published month)."""
+    recent = grid.iloc[-(months + 1) :]
+    return [ts.date() for ts, v in recent.items() if pd.isna(v)]
+
+
+def gap_note(sid: str, gaps: Sequence[dt.date], ctx: Context) -> Text | None:
+    """A footnote sentence for each month that was never published, or None."""
+    if not gaps:
+        return None
+    name = series_names([sid], ctx)
+    notes = [ctx.cat.both("reason.never_published", series=name, month=per_lang(month, g)) for g in gaps]
+    return {lang: ("" if lang != "en" else " ").join(n[lang] for n in notes) for lang in LANGS}
+
+
+def _gap_reason(sid: str, gaps: Sequence[dt.date], ctx: Context) -> dict[str, Any]:
+    """Values for ``reason.gap``: the series by name and the first month never published."""
+    return {"series": series_names([sid], ctx), "month": per_lang(month, gaps[0])}
 
 
 def payroll_changes(payems: pd.Series) -> pd.Series:
@@ -61,14 +99,17 @@ def _payrolls(s: pd.Series, ctx: Context) -> list[Figure]:
             )
         ]
     src = Source("PAYEMS", s.dropna().index[-1].date())
-    return [_payroll_change(changes, src, ctx), _payroll_declines(s, src, ctx), _payroll_average(s, src, ctx)]
+    return [_payroll_change(s, changes, src, ctx), _payroll_declines(s, src, ctx), _payroll_average(s, src, ctx)]
 
 
-def _payroll_change(changes: pd.Series, src: Source, ctx: Context) -> Figure:
+def _payroll_change(s: pd.Series, changes: pd.Series, src: Source, ctx: Context) -> Figure:
     """The change in the latest month, unless the month before it is missing."""
     d = src.date
     if d is None or changes.index[-1].date() != d:
-        return unavailable("payroll_change", "persons_change", ctx, reason_key="reason.gap", series="PAYEMS")
+        gaps = never_published(s, months=1) or [s.index[-2].date()]
+        return unavailable(
+            "payroll_change", "persons_change", ctx, reason_key="reason.gap", **_gap_reason("PAYEMS", gaps, ctx)
+        )
     last_change = float(changes.iloc[-1])
     return make(
         "payroll_change",
@@ -76,8 +117,8 @@ def _payroll_change(changes: pd.Series, src: Source, ctx: Context) -> Figure:
         unit="persons_change",
         sources=[src],
         ctx=ctx,
-        text_key="text.payroll_change",
-        change=per_lang(count_words, last_change, sign=True),
+        text_key="text.payroll_change_up" if last_change >= 0 else "text.payroll_change_down",
+        change=per_lang(count_words, abs(last_change)),
         month=per_lang(month, d),
     )
 
@@ -109,8 +150,15 @@ def _payroll_declines(s: pd.Series, src: Source, ctx: Context) -> Figure:
 def _payroll_average(s: pd.Series, src: Source, ctx: Context) -> Figure:
     """The average change over the last PAYROLL_AVG_MONTHS months, when none of them is missing."""
     recent = payroll_changes(s).iloc[-PAYROLL_AVG_MONTHS:]
-    if recent.isna().any() or len(recent) < PAYROLL_AVG_MONTHS:
-        return unavailable("payroll_3m_avg", "persons_change", ctx, reason_key="reason.gap", series="PAYEMS")
+    if len(recent) < PAYROLL_AVG_MONTHS:
+        return unavailable(
+            "payroll_3m_avg", "persons_change", ctx, reason_key="reason.too_short", series=series_names(["PAYEMS"], ctx)
+        )
+    if recent.isna().any():
+        gaps = never_published(s, months=PAYROLL_AVG_MONTHS)
+        return unavailable(
+            "payroll_3m_avg", "persons_change", ctx, reason_key="reason.gap", **_gap_reason("PAYEMS", gaps, ctx)
+        )
     avg = float(recent.mean())
     return make(
         "payroll_3m_avg",
@@ -118,18 +166,24 @@ def _payroll_average(s: pd.Series, src: Source, ctx: Context) -> Figure:
         unit="persons_change",
         sources=[src],
         ctx=ctx,
-        text_key="text.payroll_3m_avg",
-        avg=per_lang(count_words, avg, sign=True),
+        text_key="text.payroll_3m_avg_up" if avg >= 0 else "text.payroll_3m_avg_down",
+        avg=per_lang(count_words, abs(avg)),
     )
 
 
 def _level_with_change(data: Data, ctx: Context, *, key: str, sid: str, unit: str, text_key: str) -> Figure:
-    """The latest level of a monthly series, with the level a year earlier in the text."""
-    s = _monthly(data, sid).dropna()
+    """The latest level of a monthly series, with the level a year earlier in the text; a recent month (or the
+    year-ago month) that was never published is said so in a footnote sentence."""
+    grid = _monthly(data, sid)
+    s = grid.dropna()
     if s.empty:
         return unavailable(key, unit, ctx, reason_key="reason.no_data", **missing_reason([sid], ctx))
     d, v = s.index[-1].date(), float(s.iloc[-1])
-    year_ago = s.get(pd.Timestamp(d.replace(year=d.year - 1)))
+    ago_ts = pd.Timestamp(d.replace(year=d.year - 1))
+    year_ago = s.get(ago_ts)
+    gaps = never_published(grid)
+    if ago_ts in grid.index and pd.isna(grid.get(ago_ts)):
+        gaps = [ago_ts.date(), *gaps]
     fmt_v = (lambda x, lang: percent(x, lang, 1)) if unit == "percent" else count_words
     ago = (
         per_lang(fmt_v, float(year_ago))
@@ -146,6 +200,11 @@ def _level_with_change(data: Data, ctx: Context, *, key: str, sid: str, unit: st
         level=per_lang(fmt_v, v),
         month=per_lang(month, d),
         year_ago=ago,
+        detail={
+            "never_published": [g.isoformat() for g in gaps],
+            "year_ago": float(year_ago) if year_ago is not None and not pd.isna(year_ago) else None,
+        },
+        note=gap_note(sid, gaps, ctx),
     )
 
 
@@ -164,12 +223,19 @@ def inflation(data: Data, ctx: Context) -> list[Figure]:
         s = _monthly(data, sid)
         growth = yoy(s).dropna() if not s.empty else pd.Series(dtype="float64")
         if growth.empty:
-            out.append(unavailable(key, "percent", ctx, reason_key="reason.no_year_ago", series=sid))
+            out.append(
+                unavailable(key, "percent", ctx, reason_key="reason.no_year_ago", series=series_names([sid], ctx))
+            )
             continue
         d, v = growth.index[-1].date(), float(growth.iloc[-1])
-        if d != s.dropna().index[-1].date():
-            out.append(unavailable(key, "percent", ctx, reason_key="reason.gap", series=sid))
+        latest = s.dropna().index[-1].date()
+        if d != latest:  # the latest month's year-ago month was never published
+            gaps = [latest.replace(year=latest.year - 1)]
+            out.append(
+                unavailable(key, "percent", ctx, reason_key="reason.gap_year_ago", **_gap_reason(sid, gaps, ctx))
+            )
             continue
+        gaps = never_published(s)
         gap = v - INFLATION_TARGET
         out.append(
             make(
@@ -179,11 +245,12 @@ def inflation(data: Data, ctx: Context) -> list[Figure]:
                 sources=[Source(sid, d), Source(sid, d.replace(year=d.year - 1))],
                 ctx=ctx,
                 text_key=inflation_text_key(gap),
-                detail={"target": INFLATION_TARGET},
+                detail={"target": INFLATION_TARGET, "never_published": [g.isoformat() for g in gaps]},
                 level=per_lang(percent, v),
                 gap=per_lang(points, abs(gap)),
                 month=per_lang(month, d),
                 name=ctx.cat.both(f"fig.{key}"),
+                note=gap_note(sid, gaps, ctx),
             )
         )
     return out

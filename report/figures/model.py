@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from report.calendar import Meeting
 from report.config import Assumptions
-from report.i18n import LANGS, Catalogue, fmt, magnitude, per_lang
+from report.i18n import LANGS, Catalogue, fmt, magnitude, number, per_lang
 from report.i18n import date as fmt_date
+from report.i18n import month as fmt_month
 from report.series import SERIES, period_end
 
 if TYPE_CHECKING:
@@ -83,6 +84,57 @@ class Context(Assumptions):
 Data = Mapping[str, "pd.Series"]
 
 
+# --- units the shared formatters do not know yet ------------------------------------------------------------------
+def about_money(value: float, lang: str) -> str:
+    """A rounded amount for "about": three significant figures, en "US$74,700", zh-Hant "7.47萬美元"."""
+    if not math.isfinite(value) or value == 0:
+        return number(value, lang)
+    digits = 2 - math.floor(math.log10(abs(value)))
+    rounded = round(value, digits)
+    if lang != "en" and 1e4 <= abs(rounded) < 1e8:
+        wan = rounded / 1e4
+        decimals = max(0, min(2, digits + 4))
+        return f"{number(wan, lang, decimals)}萬美元"
+    body = number(abs(rounded), lang, max(0, digits))
+    return ("−" if rounded < 0 else "") + (f"US${body}" if lang == "en" else f"{body}美元")
+
+
+# --- naming inputs and their dates in words (codes and ISO dates belong to the sources appendix) --------------------
+def series_names(series_ids: Sequence[str], ctx: Context) -> dict[str, str]:
+    """The inputs as a reader calls them, in both languages: "bank reserves and GDP" / "銀行準備金與GDP"."""
+    out: dict[str, str] = {}
+    for lang in LANGS:
+        names = list(dict.fromkeys(_series_name(sid, ctx, lang) for sid in series_ids))
+        if lang == "en":
+            out[lang] = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        else:
+            out[lang] = names[0] if len(names) == 1 else "、".join(names[:-1]) + "與" + names[-1]
+    return out
+
+
+def _series_name(sid: str, ctx: Context, lang: str) -> str:
+    """One input's name in prose: the catalogue's ``reason.series.<ID>``, else the series' title."""
+    key = f"reason.series.{sid}"
+    if key in ctx.cat.strings and lang in ctx.cat.strings[key]:
+        return ctx.cat.t(key, lang)
+    info = SERIES.get(sid)
+    if info is None:
+        return sid
+    return info.title if lang == "en" else info.title_zh
+
+
+def period_words(sid: str, d: dt.date, lang: str) -> str:
+    """An observation's period in words: a month for monthly data ("October 2025"), a quarter, else the day."""
+    info = SERIES.get(sid)
+    frequency = info.frequency if info else "daily"
+    if frequency == "monthly":
+        return fmt_month(d, lang)
+    if frequency == "quarterly":
+        q = (d.month - 1) // 3 + 1
+        return f"Q{q} {d.year}" if lang == "en" else f"{d.year}年第{q}季"
+    return fmt_date(d, lang)
+
+
 def clean(data: Data, sid: str) -> pd.Series:
     """A series without its missing values (empty when the series is absent)."""
     import pandas as pd
@@ -101,10 +153,12 @@ def last_valid(series: pd.Series | None) -> tuple[dt.date, float] | None:
     return s.index[-1].date(), float(s.iloc[-1])
 
 
-def stale(series_id: str, observed: dt.date, ctx: Context) -> bool:
-    """Whether an observation is older than the series' cadence allows, counted from the end of its period."""
+def stale(series_id: str, observed: dt.date, ctx: Context, *, as_of: dt.date | None = None) -> bool:
+    """Whether an observation is older than the series' cadence allows, counted from the end of its period to the
+    edition (or to ``as_of``: a figure frozen on a past date, such as the QT runoff, is judged on that date)."""
     info = SERIES.get(series_id)
-    return info is not None and (ctx.as_of - period_end(observed, info.frequency)).days > info.max_age_days
+    when = as_of or ctx.as_of
+    return info is not None and (when - period_end(observed, info.frequency)).days > info.max_age_days
 
 
 def unavailable(
@@ -118,8 +172,24 @@ def unavailable(
 
 
 def missing_reason(series_ids: list[str], ctx: Context) -> dict[str, Any]:
-    """Values for the 'no data' reason string."""
-    return {"series": ", ".join(series_ids), "as_of": ctx.as_of.isoformat()}
+    """Values for the 'no data' reason string: the inputs by name and the edition date, in words."""
+    return {"series": series_names(series_ids, ctx), "as_of": per_lang(fmt_date, ctx.as_of)}
+
+
+def stale_reason(old: Sequence[Source], ctx: Context) -> dict[str, str]:
+    """One sentence per date for the inputs older than their cadence allows, in words, in both languages."""
+    by_period: dict[tuple[str, ...], list[str]] = {}
+    for src in old:
+        if src.date is None:
+            continue
+        words = tuple(period_words(src.series, src.date, lang) for lang in LANGS)
+        by_period.setdefault(words, []).append(src.series)
+    parts: dict[str, list[str]] = {lang: [] for lang in LANGS}
+    for words, sids in by_period.items():
+        text = ctx.cat.both("reason.stale", series=series_names(sids, ctx), date=dict(zip(LANGS, words, strict=True)))
+        for lang in LANGS:
+            parts[lang].append(text[lang])
+    return {lang: ("" if lang != "en" else " ").join(parts[lang]) for lang in LANGS}
 
 
 def make(
@@ -132,27 +202,33 @@ def make(
     text_key: str,
     detail: Mapping[str, Any] | None = None,
     label: Text | None = None,
+    note: Text | None = None,
+    stale_as_of: dt.date | None = None,
     **values: Any,
 ) -> Figure:
-    """A computed figure; it is stale when any input observation is older than its cadence allows."""
+    """A computed figure; it is stale when any input observation is older than its cadence allows.
+
+    ``note`` is a footnote sentence about the data (a month that was never published): it follows the text of a
+    current figure and the reason of a stale one.
+    """
     dated = [s for s in sources if s.date is not None]
     observed = max((s.date for s in dated if s.date), default=None)
     latest: dict[str, dt.date] = {}
     for s in dated:
         if s.date and (s.series not in latest or s.date > latest[s.series]):
             latest[s.series] = s.date
-    old = [Source(sid, d) for sid, d in latest.items() if stale(sid, d, ctx)]
+    old = [Source(sid, d) for sid, d in latest.items() if stale(sid, d, ctx, as_of=stale_as_of)]
     label = label or ctx.cat.both(f"fig.{key}")
     text = ctx.cat.both(text_key, **values)
     reason = None
     status: Status = "ok"
     if old:
         status = "stale"
-        reason = ctx.cat.both(
-            "reason.stale",
-            series=", ".join(s.series for s in old),
-            date=", ".join(s.date.isoformat() for s in old if s.date),
-        )
+        reason = stale_reason(old, ctx)
+        if note:
+            reason = {lang: f"{reason[lang]}{' ' if lang == 'en' else ''}{note[lang]}" for lang in LANGS}
+    if note and status == "ok":
+        text = {lang: f"{text[lang]}{' ' if lang == 'en' else ''}{note[lang]}" for lang in LANGS}
     return Figure(key, value, unit, observed, tuple(sources), status, label, text, reason, dict(detail or {}))
 
 

@@ -10,8 +10,9 @@ from typing import Any
 from report.config import Settings
 from report.errors import BriefError
 from report.sources import registry
-from report.sources.http import FetchError, redact
-from report.store import Store
+from report.sources.http import MAX_SERVER_TEXT, FetchError, one_line, redact
+from report.sources.imports import date_problem, value_problem
+from report.store import Row, Store, today_utc
 
 PRICE_SERIES = ("CBBTCUSD", "BTC_PRICE")
 
@@ -35,7 +36,7 @@ def _plan(settings: Settings, provs: Sequence[Any], wanted: set[str] | None) -> 
     return plan
 
 
-def _ask(provider: Any, sid: str, since: dt.date | None, stamp: str | None) -> Any:
+def _ask(provider: Any, sid: str, since: dt.date | None, stamp: str | None, secrets: tuple[str, ...]) -> Any:
     """``provider.fetch``, where anything a provider lets escape becomes a FetchError for that series: one provider's
     bug or a library's unexpected exception must not stop the others being asked (nor print a traceback)."""
     try:
@@ -43,21 +44,54 @@ def _ask(provider: Any, sid: str, since: dt.date | None, stamp: str | None) -> A
     except BriefError:
         raise
     except Exception as exc:  # the provider boundary: see the docstring
-        raise FetchError(f"{provider.name}: unexpected failure ({exc.__class__.__name__}: {exc})") from None
+        what = one_line(redact(f"{exc.__class__.__name__}: {exc}", secrets), MAX_SERVER_TEXT)  # redact, then cut
+        raise FetchError(f"{provider.name}: unexpected failure ({what})") from None
 
 
-def _fetch_one(store: Store, provider: Any, sid: str, *, since: dt.date | None, report: FetchReport) -> None:
-    """Ask one provider for one series and store what it delivers in one transaction."""
+def _admissible(rows: list[Row], sid: str, today: dt.date) -> tuple[list[Row], dict[str, int]]:
+    """The rows an import would accept (``report/sources/imports.py``'s rules: a finite value, a date from 1900 to
+    today, a real-time start no later than today), and how many were refused for each reason."""
+    kept: list[Row] = []
+    refused: dict[str, int] = {}
+    for row in rows:
+        d, value, start, _end = row
+        why = value_problem(value, sid) or date_problem(d, today) or (start and date_problem(start, today))
+        if why:
+            refused[why] = refused.get(why, 0) + 1
+        else:
+            kept.append(row)
+    return kept, refused
+
+
+def _fetch_one(
+    store: Store,
+    provider: Any,
+    sid: str,
+    *,
+    since: dt.date | None,
+    report: FetchReport,
+    secrets: tuple[str, ...],
+) -> None:
+    """Ask one provider for one series and store what it delivers in one transaction; observations an import
+    would refuse are left out and reported as a failure of that series (the rest are stored)."""
     from report.series import SERIES
 
-    got = _ask(provider, sid, since or store.last_date(sid), None if since else store.source_updated(sid))
+    got = _ask(provider, sid, since or store.last_date(sid), None if since else store.source_updated(sid), secrets)
     if got is None:
         report.unchanged.append(sid)
         return
+    rows, refused = _admissible(list(got.rows), sid, today_utc())
     with store.transaction() as db:
-        report.fetched[sid] = store.write_series(db, SERIES[sid], got.rows, vintages=got.vintages)
-        if got.stamp:
+        report.fetched[sid] = store.write_series(db, SERIES[sid], rows, vintages=got.vintages)
+        # a series with refused observations keeps its old stamp, so the next fetch asks again
+        if got.stamp and not refused:
             store.set_source_updated(db, sid, got.stamp)
+    if refused:
+        n = sum(refused.values())
+        raise FetchError(
+            f"{provider.name}: {n} observation{'s' if n > 1 else ''} of {sid} refused ({', '.join(sorted(refused))});"
+            f" {report.fetched[sid]} stored"
+        )
 
 
 def fetch(
@@ -91,7 +125,7 @@ def fetch(
             try:
                 if provider.name in down:
                     raise FetchError(f"skipped: {provider.name} could not be reached ({down[provider.name]})")
-                _fetch_one(store, provider, sid, since=since, report=report)
+                _fetch_one(store, provider, sid, since=since, report=report, secrets=secrets)
             except FetchError as exc:
                 report.failed[sid] = redact(str(exc), secrets)  # the clients redact too; this is the last word
                 if exc.unreachable:

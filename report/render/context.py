@@ -13,8 +13,23 @@ from report.calendar import FomcStatus
 from report.charts import Chart
 from report.figures import Figure
 from report.figures.bitcoin import SENSITIVITY_EFFICIENCY, SENSITIVITY_POWER
-from report.i18n import LANGS, Catalogue, date, days, fmt, hashrate, money, month, per_lang
-from report.render.narrative import Story, narrative
+from report.i18n import (
+    LANGS,
+    MINUS,
+    Catalogue,
+    basis_points,
+    btc,
+    count_words,
+    date,
+    days,
+    fmt,
+    hashrate,
+    money,
+    month,
+    number,
+    per_lang,
+)
+from report.render.narrative import Narrative, Sentence, Story, narrative, signed_points
 from report.series import SERIES
 
 Text = Mapping[str, str]
@@ -101,9 +116,91 @@ class EditionMeta:
     fomc: FomcStatus
     notes: Notes | None = None
     previous: Mapping[str, Any] | None = None  # the previous archived edition's figures.json
+    vintages: Mapping[str, str] | None = None  # kind of data per series (the manifest's map); None: unknown
 
 
-CHANGE_UNITS = {"persons": "persons_change", "percent": "percent_change", "rate": "percent_change"}
+# The series each figure is computed from (report/figures/*), to name them for a figure that is unavailable and so
+# carries no sources; days_to_fomc comes from the FOMC calendar. A test checks it against the figures' sources.
+FIGURE_SERIES: dict[str, tuple[str, ...]] = {
+    "reserves": ("WRESBAL",),
+    "reserves_weekly_change": ("WRESBAL",),
+    "reserves_since_qt_end": ("WRESBAL",),
+    "reserves_gdp_share": ("WRESBAL", "GDP"),
+    "fed_assets": ("WALCL",),
+    "qt_runoff": ("WALCL",),
+    "fed_assets_since_qt_end": ("WALCL",),
+    "fed_treasuries": ("TREAST",),
+    "fed_treasuries_since_qt_end": ("TREAST",),
+    "fed_treasuries_monthly_pace": ("TREAST",),
+    "rmp_": ("WALCL", "TREAST"),  # every purchase scenario
+    "m2": ("M2SL",),
+    "m2_yoy": ("M2SL",),
+    "m2_prior_peak": ("M2SL",),
+    "sofr_iorb_spread_bp": ("SOFR", "IORB"),
+    "sofr_days_at_or_above_iorb": ("SOFR", "IORB"),
+    "sofr_days_above_range": ("SOFR", "DFEDTARU"),
+    "sofr_max_excess_bp": ("SOFR", "DFEDTARU"),
+    "policy_range_upper": ("DFEDTARU", "DFEDTARL"),
+    "payroll_change": ("PAYEMS",),
+    "payroll_declines_7m": ("PAYEMS",),
+    "payroll_3m_avg": ("PAYEMS",),
+    "unemployment_rate": ("UNRATE",),
+    "job_openings": ("JTSJOL",),
+    "quits_rate": ("JTSQUR",),
+    "core_pce_yoy": ("PCEPILFE",),
+    "cpi_yoy": ("CPIAUCSL",),
+    "btc_price": ("CBBTCUSD", "BTC_PRICE"),
+    "btc_drawdown": ("CBBTCUSD", "BTC_PRICE"),
+    "hashrate": ("BTC_HASHRATE",),
+    "miner_cost": ("BTC_HASHRATE", "BTC_ISSUANCE", "BTC_FEES"),
+    "btc_price_to_cost": ("CBBTCUSD", "BTC_PRICE", "BTC_HASHRATE", "BTC_ISSUANCE", "BTC_FEES"),
+    "break_even_power_price": ("CBBTCUSD", "BTC_PRICE", "BTC_HASHRATE", "BTC_ISSUANCE", "BTC_FEES"),
+    "difficulty_change": ("BTC_DIFFICULTY",),
+    "supply_in_loss": ("BTC_SUPPLY_IN_LOSS",),
+    "supply_in_loss_share": ("BTC_SUPPLY_IN_LOSS", "BTC_SUPPLY"),
+    "days_to_fomc": (),
+}
+
+
+def figure_series(key: str) -> tuple[str, ...]:
+    """The series a figure is computed from (empty for the FOMC countdown and for an unknown key)."""
+    if key.startswith("rmp_"):
+        return FIGURE_SERIES["rmp_"]
+    return FIGURE_SERIES.get(key, ())
+
+
+def _signed(fn: Any, diff: float, lang: str) -> str:
+    """A formatter applied to the size of ``diff``, with "+" for a gain and U+2212 for a fall."""
+    body = str(fn(abs(diff), lang))
+    return ("+" if diff > 0 else MINUS) + body
+
+
+def delta(diff: float, unit: str, lang: str) -> str:
+    """The change between two values of a figure: two percentages differ in percentage points, two rates in basis
+    points; a gain carries a plus sign and a fall U+2212."""
+    if unit in ("percent", "percent_change"):
+        return signed_points(diff, lang)
+    if unit == "rate":
+        return basis_points(diff * 100, lang, sign=True)
+    if unit == "bp":
+        return basis_points(diff, lang, sign=True)
+    formatters: dict[str, Any] = {
+        "USD": money,
+        "persons": count_words,
+        "persons_change": lambda v, lg: count_words(v, lg) + ("人" if lg == "zh-Hant" else ""),  # 增加4.1萬人
+        "BTC": btc,
+        "days": days,
+        "H/s": hashrate,
+        "count": lambda v, lg: number(v, lg, 0),
+        "ratio": lambda v, lg: number(v, lg, 2),
+        "USD/kWh": lambda v, lg: f"US${number(v, lg, 3)}/kWh" if lg == "en" else f"每度{number(v, lg, 3)}美元",
+    }
+    fn = formatters.get(unit)
+    if fn is None:
+        return fmt(diff, unit, lang)
+    return _signed(fn, diff, lang)
+
+
 # How a status looks in the templates (a CSS class): an implausible figure is greyed out like an unavailable one.
 STATUS_CLASS = {"implausible": "unavailable"}
 
@@ -144,17 +241,16 @@ def _edition_date(previous: Mapping[str, Any]) -> dt.date | None:
 
 def _change_row(f: Figure, p: Mapping[str, Any], cat: Catalogue) -> tuple[dict[str, Any], dict[str, str] | None]:
     """One figure against its previous value, and the revision note when the same observation changed."""
-    delta, revision = None, None
+    change, revision = None, None
     old_value, old_text = _number(p.get("value")), _text(p.get("formatted")) or {lang: "—" for lang in LANGS}
     if f.value is not None and old_value is not None and f.unit == p.get("unit"):
         diff = f.value - old_value
-        unit = CHANGE_UNITS.get(f.unit, f.unit)
-        delta = {lang: fmt(diff, unit, lang) if diff else "—" for lang in LANGS}
+        change = {lang: delta(diff, f.unit, lang) if diff else "—" for lang in LANGS}
         if f.observed and p.get("observed") == f.observed.isoformat() and abs(diff) > 1e-9 * max(1, abs(f.value)):
             revision = cat.both(
                 "changes.revised_figure",
                 label=f.label,
-                date=f.observed.isoformat(),
+                date=per_lang(date, f.observed),
                 old=old_text,
                 new={lang: f.formatted(lang) for lang in LANGS},
             )
@@ -162,7 +258,7 @@ def _change_row(f: Figure, p: Mapping[str, Any], cat: Catalogue) -> tuple[dict[s
         "label": f.label,
         "previous": old_text,
         "now": {lang: f.formatted(lang) for lang in LANGS},
-        "change": delta or {lang: "—" for lang in LANGS},
+        "change": change or {lang: "—" for lang in LANGS},
     }
     return row, revision
 
@@ -190,8 +286,27 @@ def _payroll_revisions(now: Figure | None, old: Mapping[str, Any], cat: Catalogu
     return out
 
 
-def changes(figures: Sequence[Figure], previous: Mapping[str, Any] | None, cat: Catalogue) -> dict[str, Any] | None:
-    """Each key figure against the previous archived edition, and revisions of data both editions show."""
+def _no_revisions(series: Sequence[str], vintages: Mapping[str, str] | None, cat: Catalogue) -> dict[str, str]:
+    """What to say when no revision was found: that none was made only where vintages are stored (elsewhere the
+    store holds the latest values alone, so a revision cannot be seen)."""
+    kinds = vintages or {}
+    with_v = [s for s in series if kinds.get(s) == "vintages"]
+    if with_v and len(with_v) == len(series):
+        return cat.both("changes.no_revisions")
+    if not with_v:
+        return cat.both("changes.no_vintages")
+    return cat.both("changes.no_revisions_partial", with_vintages=len(with_v), without=len(series) - len(with_v))
+
+
+def changes(
+    figures: Sequence[Figure],
+    previous: Mapping[str, Any] | None,
+    cat: Catalogue,
+    *,
+    vintages: Mapping[str, str] | None = None,
+) -> dict[str, Any] | None:
+    """Each key figure against the previous archived edition, and revisions of data both editions show (whether
+    revisions can be seen at all depends on ``vintages``, the kind of data per series)."""
     if not isinstance(previous, Mapping):
         return None
     edition = _edition_date(previous)
@@ -199,12 +314,14 @@ def changes(figures: Sequence[Figure], previous: Mapping[str, Any] | None, cat: 
         return None  # not a figures document: nothing to compare with (the build warns about it)
     prev = _previous_figures(previous)
     rows, revisions = [], []
+    compared: set[str] = set()
     for f in figures:
         p = prev.get(f.key)
         if p is None or f.key.startswith("rmp_"):
             continue
         row, revision = _change_row(f, p, cat)
         rows.append(row)
+        compared.update(s.series for s in f.sources)
         if revision is not None:
             revisions.append(revision)
     now_pay = next((f for f in figures if f.key == "payroll_declines_7m"), None)
@@ -212,7 +329,7 @@ def changes(figures: Sequence[Figure], previous: Mapping[str, Any] | None, cat: 
     return {
         "title": cat.both("ui.since_last", date=per_lang(date, edition)),
         "rows": rows,
-        "revisions": revisions or [cat.both("changes.no_revisions")],
+        "revisions": revisions or [_no_revisions(sorted(compared), vintages, cat)],
     }
 
 
@@ -222,6 +339,7 @@ def data_uri(chart: Chart) -> str:
 
 
 def _figure_row(f: Figure, cat: Catalogue) -> dict[str, Any]:
+    sources = _sources(f, cat)
     return {
         "key": f.key,
         "label": f.label,
@@ -230,10 +348,32 @@ def _figure_row(f: Figure, cat: Catalogue) -> dict[str, Any]:
         "status": STATUS_CLASS.get(f.status, f.status),
         "status_text": cat.both(f"ui.status_{f.status}"),
         "reason": f.reason,
-        "sources": ", ".join(f"{s.series} ({s.date.isoformat() if s.date else '—'})" for s in f.sources)
-        or cat.t("ui.col_source", "en") + ": FOMC calendar",
-        "series": sorted({s.series for s in f.sources}),
+        # the mono cell of the current template takes codes only (Chinese there falls back to a Japanese font);
+        # sources_text says the same in both languages
+        "sources": _codes(f),
+        "sources_text": sources,
+        "series": sorted({s.series for s in f.sources} or set(figure_series(f.key))),
     }
+
+
+def _codes(f: Figure) -> str:
+    """The series used with their dates, or the series an unavailable figure would use, as codes."""
+    if f.sources:
+        return ", ".join(f"{s.series} ({s.date.isoformat() if s.date else '—'})" for s in f.sources)
+    needed = figure_series(f.key)
+    return f"({', '.join(needed)})" if needed else "FOMC calendar"
+
+
+def _sources(f: Figure, cat: Catalogue) -> dict[str, str]:
+    """The series a figure used with the dates of their observations; for an unavailable figure, the series it
+    would use; for the FOMC countdown, the calendar."""
+    if f.sources:
+        used = ", ".join(f"{s.series} ({s.date.isoformat() if s.date else '—'})" for s in f.sources)
+        return {lang: used for lang in LANGS}
+    needed = figure_series(f.key)
+    if not needed:
+        return cat.both("story.sources_calendar")
+    return cat.both("story.sources_needed", series={"en": ", ".join(needed), "zh-Hant": "、".join(needed)})
 
 
 def _countdown(fomc: Figure | None, meta: EditionMeta, cat: Catalogue) -> dict[str, str]:
@@ -244,6 +384,13 @@ def _countdown(fomc: Figure | None, meta: EditionMeta, cat: Catalogue) -> dict[s
     if meta.fomc.before_calendar:
         return cat.both("ui.fomc_before", first=per_lang(date, meta.fomc.first_known))
     return cat.both("ui.fomc_unknown", last=per_lang(date, meta.fomc.last_known))
+
+
+def _chart_sources(ids: Sequence[str], cat: Catalogue) -> dict[str, str]:
+    """A chart's inputs under it: the codes in English (as before), by name in Chinese, where the house style keeps
+    codes to the sources appendix ("銀行準備金、名目GDP")."""
+    zh = [cat.t(f"reason.series.{sid}", "zh-Hant") if f"reason.series.{sid}" in cat.strings else sid for sid in ids]
+    return {"en": ", ".join(ids), "zh-Hant": "、".join(dict.fromkeys(zh))}
 
 
 def _sections(story: Story, *, charts: Sequence[Chart], src: Mapping[str, str], cat: Catalogue) -> list[dict[str, Any]]:
@@ -258,7 +405,8 @@ def _sections(story: Story, *, charts: Sequence[Chart], src: Mapping[str, str], 
                     "id": c.id,
                     "title": c.title,
                     "src": src[c.id],
-                    "sources": cat.both("ui.chart_source", sources=", ".join(c.sources)),
+                    "empty": c.empty,
+                    "sources": cat.both("ui.chart_source", sources=_chart_sources(c.sources, cat)),
                 }
                 for c in charts
                 if c.section == n
@@ -299,8 +447,8 @@ def _sensitivity(mc: Figure | None, cat: Catalogue) -> dict[str, Any] | None:
 
 
 def _series_table(figures: Sequence[Figure]) -> list[dict[str, Any]]:
-    """The data-sources appendix: every series a figure used."""
-    used = sorted({s.series for f in figures for s in f.sources})
+    """The data-sources appendix: every series a figure used, and those an unavailable figure would use."""
+    used = sorted({s.series for f in figures for s in f.sources} | {sid for f in figures for sid in _needed(f)})
     return [
         {
             "id": sid,
@@ -314,6 +462,18 @@ def _series_table(figures: Sequence[Figure]) -> list[dict[str, Any]]:
     ]
 
 
+def _needed(f: Figure) -> tuple[str, ...]:
+    """The series an unavailable figure would use (none for an available one: its sources say what it used)."""
+    return () if f.sources else figure_series(f.key)
+
+
+def revision_sentences(since_last: Mapping[str, Any] | None) -> list[Sentence]:
+    """The "since the last edition" notes as sentences of the narrative."""
+    if not since_last:
+        return []
+    return [Sentence("changes.revisions", "since_last", 0, (), dict(r)) for r in since_last["revisions"]]
+
+
 def build(
     figures: Sequence[Figure],
     charts: Sequence[Chart],
@@ -324,7 +484,10 @@ def build(
 ) -> dict[str, Any]:
     """Everything the templates need. ``chart_src`` maps chart ids to image sources (default data URIs)."""
     figs = {f.key: f for f in figures}
-    story = narrative(figs, meta, cat)
+    told: Narrative = narrative(figs, meta, cat)
+    story: Story = told.story
+    since_last = changes(figures, meta.previous, cat, vintages=meta.vintages)
+    sentences = [*told.sentences, *revision_sentences(since_last)]
     fomc = figs.get("days_to_fomc")
     return {
         "langs": list(meta.langs),
@@ -342,16 +505,23 @@ def build(
             story, charts=charts, src=dict(chart_src or {c.id: data_uri(c) for c in charts}), cat=cat
         ),
         "conclusion": story["conclusion"],
+        "summary": told.paragraphs("conclusion"),  # the e-mail's summary: the conclusion's sentences
+        "summary_title": cat.both("story.summary_title"),
+        "narrative": {"sentences": [s.to_json() for s in sentences]},
         "rmp": [_figure_row(f, cat) | {"text": f.text} for f in figures if f.key.startswith("rmp_")],
         "sensitivity": _sensitivity(figs.get("miner_cost"), cat),
         "key_figures": [_figure_row(f, cat) for f in figures],
         "series": _series_table(figures),
         "notes": meta.notes,
-        "since_last": changes(figures, meta.previous, cat),
+        "since_last": since_last,
         "generated": cat.both(
             "ui.generated",
-            when=meta.generated.strftime("%Y-%m-%d %H:%M UTC"),
+            # Chinese dates in words (2025年12月8日), as everywhere in the Chinese text
+            when={
+                "en": meta.generated.strftime("%Y-%m-%d %H:%M UTC"),
+                "zh-Hant": f"{date(meta.generated.date(), 'zh-Hant')}{meta.generated:%H時%M分}（UTC）",
+            },
             version=meta.version,
-            as_of=meta.as_of.isoformat(),
+            as_of={"en": meta.as_of.isoformat(), "zh-Hant": date(meta.as_of, "zh-Hant")},
         ),
     }

@@ -82,6 +82,9 @@ def plain_text(
     lines += [context["countdown"][lang] for lang in langs]
     if context["demo"]:
         lines += ["", *(t["ui.demo_banner"][lang] for lang in langs)]
+    if context.get("summary"):
+        for lang in langs:
+            lines += ["", context["summary_title"][lang], *(p[lang] for p in context["summary"])]
     lines += ["", " / ".join(t["ui.key_figures"][lang] for lang in langs)]
     for row in context["key_figures"]:
         label = " / ".join(row["label"][lang] for lang in langs)
@@ -224,6 +227,7 @@ def compose(
 ) -> EmailMessage:
     """The newsletter of one edition: HTML with CSS inlined, the text part, PNG charts by cid:, the size checked."""
     url = view_url(mail, edition, html_name) if html_name else None
+    pngs = [c for c in pngs if not c.empty]  # a chart without data is left out, as on the page
     cids = {c.id: cid_for(c.id, edition, domain_of(mail.sender)) for c in pngs}
     subj = subject(cat, langs, date_text=context["edition_date_text"], days=context["fomc_days_text"])
     unsubscribe = mail.unsubscribe_url or (f"mailto:{mail.unsubscribe_mailto}" if mail.unsubscribe_mailto else None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any
 from jinja2 import Environment
 
 from report.archive import EditionRef, list_editions
+from report.errors import ArchiveError
 from report.i18n import LANGS, Catalogue, date
 from report.render.templating import INDEX, render_template
 
@@ -109,6 +111,12 @@ def _summary(r: EditionRef, lang: str) -> str:
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
+    """Write beside ``path`` and move into place; an unwritable folder (read-only, full) is an ArchiveError."""
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
+    try:
+        tmp.write_bytes(data)
+        tmp.replace(path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        raise ArchiveError(f"cannot write {path.name} in {path.parent}: {exc.strerror or exc}") from exc

@@ -15,7 +15,7 @@ from typing import Any
 from report.series import FRED
 from report.series import SERIES as CATALOGUE
 from report.sources.base import Fetched
-from report.sources.http import Client, FetchError
+from report.sources.http import MAX_SERVER_TEXT, Client, FetchError, one_line
 from report.store import Row
 
 SERIES = tuple(sid for sid, info in CATALOGUE.items() if info.source == FRED)
@@ -46,7 +46,8 @@ class FredProvider:
         try:
             body = self.client.open(url)
         except urllib.error.HTTPError as exc:
-            raise FetchError(self.client.redact(f"FRED: HTTP {exc.code}{_error_message(exc.read())}")) from None
+            message = one_line(self.client.redact(_error_message(exc.read())), MAX_SERVER_TEXT)
+            raise FetchError(f"FRED: HTTP {exc.code}{message}") from None
         if _root_tag(body) not in FRED_ROOTS:
             raise FetchError("FRED: malformed response (not FRED's XML)")
         return io.BytesIO(body)
@@ -62,7 +63,7 @@ class FredProvider:
             fred.root_url = self.root_url
             yield fred
         except ValueError as exc:  # fredapi turns FRED's XML error message into a bare ValueError
-            raise FetchError(f"FRED: {self.client.redact(str(exc))}") from None
+            raise FetchError(f"FRED: {one_line(self.client.redact(str(exc)), MAX_SERVER_TEXT)}") from None
         except ET.ParseError:
             raise FetchError("FRED: malformed response (not FRED's XML)") from None
         except urllib.error.HTTPError as exc:

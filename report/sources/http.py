@@ -12,6 +12,7 @@ import re
 import socket
 import ssl
 import time
+import unicodedata
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -28,6 +29,9 @@ MAX_ERROR_BODY_BYTES = 64 * 1024  # what is kept of an HTTP error's body (FRED's
 MAX_RETRY_AFTER = 30.0  # seconds: a provider asking for a longer wait is given up on for this fetch
 CHUNK_BYTES = 64 * 1024
 _SECRET = re.compile(r"((?:api_key|token|key)=)[^&\s]+", re.IGNORECASE)
+MAX_MESSAGE = 600  # characters of a FetchError's message; a provider's own text in it is cut to MAX_SERVER_TEXT
+MAX_SERVER_TEXT = 300
+_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 def _forms(secret: str) -> Iterable[str]:
@@ -39,19 +43,35 @@ def _forms(secret: str) -> Iterable[str]:
 
 
 def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
-    """Hide API keys and tokens in anything that may be shown or logged: ``key=`` values and each given secret."""
+    """Hide API keys and tokens in anything that may be shown or logged: ``key=`` values and each given secret, in
+    any of its forms (``_forms``) and in any mix of upper and lower case."""
     for secret in secrets:
         if secret:
             for form in sorted(set(_forms(secret)), key=len, reverse=True):
-                text = text.replace(form, "***")
+                text = re.sub(re.escape(form), "***", text, flags=re.IGNORECASE)
     return _SECRET.sub(r"\1***", text)
+
+
+def _escaped(ch: str) -> str:
+    """A control, format (bidi, zero-width) or line-separator character as Python writes it (``\\n``,
+    ``\\x9b``, ``\\u202e``); any other character as it is."""
+    if ch in _BIDI or unicodedata.category(ch) in {"Cc", "Cf", "Zl", "Zp"}:
+        return repr(ch)[1:-1]
+    return ch
+
+
+def one_line(text: str, limit: int = MAX_MESSAGE) -> str:
+    """``text`` safe to print on a terminal as one line: control and bidi characters escaped, cut to ``limit``
+    characters (redact before cutting: a cut secret is no longer recognised)."""
+    text = "".join(_escaped(ch) for ch in text)
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
 class FetchError(DataError):
     """A provider could not deliver; the message names the provider and never holds a key."""
 
     def __init__(self, message: str, unreachable: bool = False) -> None:
-        super().__init__(message)
+        super().__init__(one_line(message))  # one line whatever a provider sent: no forged lines, no escapes
         self.unreachable = unreachable  # no answer at all: asking for its other series is pointless
 
 

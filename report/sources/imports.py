@@ -8,7 +8,7 @@ Formats, recognised from the header:
 - Coin Metrics community CSV: ``time,...,PriceUSD,HashRate,SplyCur,IssTotNtv,FeeTotNtv,...`` (also the API's
   ``asset,date,...`` layout, with ``DiffMean``).
 - Blockchain.com charts: ``date,unix_ts,value`` (series from ``--series`` or the file name: hash-rate, difficulty,
-  market-price, transaction-fees).
+  market-price, transaction-fees; the chart's difficulty is a 7-day average, stored as BTC_DIFFICULTY_7D).
 - Generic long CSV: ``series,date,value[,realtime_start]``.
 Units are those of the source, recorded per series (``report/series.py``); figures convert them.
 
@@ -37,7 +37,17 @@ from report.store import DuplicateObservation, Row, Store, today_utc
 
 MISSING = {"", ".", "na", "null", "none", "#n/a"}
 DATE_COLUMNS = {"observation_date", "date", "time", ""}
-ALFRED_COLUMN = re.compile(r"^([A-Za-z0-9]+)_(\d{8})$")
+ALFRED_COLUMN = re.compile(r"^([A-Za-z0-9]+)_([0-9]{8})$")
+# a date as FRED, ALFRED and Coin Metrics write it: YYYY-MM-DD, optionally with a time of day (Coin Metrics'
+# 2025-01-08T00:00:00Z or 2025-01-08T00:00:00.000Z); ASCII digits only, nothing after it
+DATE_TEXT = re.compile(
+    r"([0-9]{4}-[0-9]{2}-[0-9]{2})"
+    r"(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,9})?)?(?:Z|[+-][0-9]{2}:?[0-9]{2})?)?"
+)
+# a number in plain ASCII notation: no digit separators (3_000_000), no other scripts' digits, no inf or nan
+NUMBER_TEXT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+NON_FINITE = {"inf", "infinity", "nan"}
+FIRST_YEAR = 1900  # no series the brief uses starts earlier; an earlier date is a typo (and breaks the charts)
 MAX_LINE = 1 << 20  # bytes in one CSV record; a longer one is not a data file this reads
 BOM = b"\xef\xbb\xbf"
 COINMETRICS = {
@@ -50,7 +60,8 @@ COINMETRICS = {
 }
 BLOCKCHAIN_COM = {
     "hash-rate": "BTC_HASHRATE",
-    "difficulty": "BTC_DIFFICULTY",
+    # the chart's difficulty is a 7-day average: held apart, since it blends two adjustments and dates them late
+    "difficulty": "BTC_DIFFICULTY_7D",
     "market-price": "BTC_PRICE",
     "transaction-fees": "BTC_FEES",
 }
@@ -97,24 +108,52 @@ def _fail(path: Path, line: int, message: str) -> ImportFailed:
     return ImportFailed(f"{path}:{line}: {message}")
 
 
+def date_problem(day: dt.date, today: dt.date) -> str | None:
+    """Why an observation's date cannot be stored (before FIRST_YEAR or after today), or None when it can."""
+    if day.year < FIRST_YEAR:
+        return f"before {FIRST_YEAR}"
+    if day > today:
+        return "after today"
+    return None
+
+
+def value_problem(value: float | None, series_id: str) -> str | None:
+    """Why a value cannot be stored (not finite, as read or in plain units), or None when it can."""
+    if value is None:
+        return None
+    info = SERIES.get(series_id)
+    if not math.isfinite(value) or (info is not None and not math.isfinite(value * info.scale)):
+        return "not finite"
+    return None
+
+
 def _date(text: str, path: Path, line: int) -> dt.date:
     text = text.strip().strip('"')
+    match = DATE_TEXT.fullmatch(text)
     try:
-        return dt.date.fromisoformat(text[:10])
+        if match is None:
+            raise ValueError(text)
+        day = dt.date.fromisoformat(match.group(1))
     except ValueError as exc:
-        raise _fail(path, line, f"{text!r} is not a date (YYYY-MM-DD)") from exc
+        raise _fail(path, line, f"{text[:40]!r} is not a date (YYYY-MM-DD)") from exc
+    if day.year < FIRST_YEAR:
+        raise _fail(path, line, f"{day} is before {FIRST_YEAR}; no series the brief uses starts that early")
+    return day
 
 
-def _value(text: str, path: Path, *, line: int, column: str) -> float | None:
+def _value(text: str, path: Path, *, line: int, column: str, series: str | None = None) -> float | None:
     text = text.strip().strip('"')
     if text.lower() in MISSING:
         return None
-    try:
-        value = float(text)
-    except ValueError as exc:
-        raise _fail(path, line, f"{column}: {text!r} is not a number") from exc
+    if not NUMBER_TEXT.fullmatch(text):
+        if text.lower().lstrip("+-") in NON_FINITE:
+            raise _fail(path, line, f"{column}: {text!r} is not a finite number")
+        raise _fail(path, line, f"{column}: {text[:40]!r} is not a number (plain digits, e.g. 1234.5 or 1.2e6)")
+    value = float(text)
     if not math.isfinite(value):
         raise _fail(path, line, f"{column}: {text!r} is not a finite number")
+    if value_problem(value, series or column) is not None:
+        raise _fail(path, line, f"{column}: {text!r} is too large (not a finite number in plain units)")
     return value
 
 
@@ -307,6 +346,10 @@ def _alfred(
             vintage = dt.datetime.strptime(stamp, "%Y%m%d").date()
         except ValueError as exc:
             raise _fail(path, hline, f"{h}: {stamp} is not a date") from exc
+        if vintage.year < FIRST_YEAR:
+            raise _fail(path, hline, f"{h}: the vintage {vintage} is before {FIRST_YEAR}")
+        if vintage in vintages:
+            raise _fail(path, hline, f"{h}: the vintage column appears twice")
         if vintage > today:
             raise _fail(path, hline, f"{h}: the vintage {vintage} is after today ({today})")
         vintages.append(vintage)
@@ -321,7 +364,7 @@ def _alfred(
                 cell = row[k + 1]
                 if cell.strip() in {"", "#N/A"}:
                     continue  # not yet published in that vintage
-                v = _value(cell, path, line=n, column=names[k + 1])
+                v = _value(cell, path, line=n, column=names[k + 1], series=sid)
                 if not periods or periods[-1][1] != v:
                     periods.append((vintage, v))
             for i, (start, v) in enumerate(periods):
@@ -346,7 +389,7 @@ def _coinmetrics(
                 raise _fail(path, n, f"asset {row[asset_col]!r}: only btc rows can be imported")
             d = _date(row[date_col], path, n)
             for i, sid in cols.items():
-                v = _value(row[i], path, line=n, column=names[i])
+                v = _value(row[i], path, line=n, column=names[i], series=sid)
                 if v is not None:  # Coin Metrics leaves the newest day's cells empty until it is complete
                     yield n, sid, d, v, None, None
 
@@ -401,9 +444,10 @@ def import_file(store: Store, path: Path, series_hint: str | None = None) -> Imp
             try:
                 for n, sid, d, v, start, end in reader.records:
                     staging.add(n, sid, d, v, start=start, end=end)
+                # the last rows are checked for repeats only here (a file under one batch: all of them)
+                stored = staging.merge()
             except DuplicateObservation as exc:
                 raise _fail(path, exc.line, str(exc)) from None
-            stored = staging.merge()
     # reader.series is complete only now: the long format learns its series while reading
     return Imported(path, reader.format, {sid: stored.get(sid, 0) for sid in reader.series})
 

@@ -8,6 +8,7 @@ with the same Message-ID, so mail systems that de-duplicate by Message-ID show i
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import time
 from collections.abc import Callable
@@ -23,6 +24,35 @@ _MARK_SENT = (
     " ON CONFLICT(edition, recipient) DO UPDATE SET state = 'sent', message_id = excluded.message_id,"
     " sent_at = excluded.sent_at"
 )
+
+
+_REVISION = re.compile(r"\.r\d+$")
+
+
+def edition_key(edition: str) -> str:
+    """The ledger key of an edition: its variant, the name without the revision (2025-12-08-demo.r2 ->
+    2025-12-08-demo), so a reader gets one copy per edition whatever revision is sent."""
+    return _REVISION.sub("", edition)
+
+
+def _journal_rows(raw: bytes) -> list[tuple[str, str, str, str]]:
+    """The well-formed records of a journal (edition, recipient, Message-ID, time, tab-separated, one a line).
+
+    A line that is not UTF-8 or not four non-empty fields (a damaged file) is skipped; the good ones are kept. A
+    torn last line is kept when its four fields are there (only the time can then be cut short): the message it
+    records was accepted."""
+    rows = []
+    for line in raw.split(b"\n"):
+        try:
+            text = line.decode("utf-8").rstrip("\r")
+        except UnicodeDecodeError:
+            continue
+        parts = text.split("\t")
+        if len(parts) != 4 or not all(parts) or "@" not in parts[1]:
+            continue
+        edition, recipient, message_id, sent_at = parts
+        rows.append((edition_key(edition), recipient.lower(), message_id, sent_at))
+    return rows
 
 
 class Ledger:
@@ -58,28 +88,46 @@ class Ledger:
         return self.path.with_name(self.path.name + ".sends-journal")
 
     def _merge_journal(self) -> None:
+        """Move the journalled records into the ledger, then remove the journal (damaged lines are skipped)."""
         if not self.journal_path.is_file():
             return
-        rows = []
-        for line in self.journal_path.read_text(encoding="utf-8").splitlines():
-            parts = line.split("\t")
-            if len(parts) == 4:
-                rows.append(parts)
+        try:
+            raw = self.journal_path.read_bytes()
+        except OSError as exc:
+            raise StoreError(f"cannot read the send journal {self.journal_path}: {exc.strerror or exc}") from exc
         with self._db:
-            self._db.executemany(_MARK_SENT, rows)
-        self.journal_path.unlink()
+            self._db.executemany(_MARK_SENT, _journal_rows(raw))
+        try:
+            self.journal_path.unlink()
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            raise StoreError(f"cannot remove the send journal {self.journal_path}: {exc.strerror or exc}") from exc
+
+    def _rows(self, edition: str, state: str) -> list[tuple[str, str, str]]:
+        """(edition, recipient, Message-ID) of an edition's variant in ``state``: its own key, and the rows older
+        versions recorded under a revision's name (2025-12-08.r2)."""
+        key = edition_key(edition)
+        rows = self._ledger().execute(
+            "SELECT edition, recipient, message_id FROM sends"
+            " WHERE state = ? AND (edition = ? OR (edition >= ? AND edition < ?))",
+            (state, key, key + ".r", key + ".s"),
+        )
+        return [(e, r, m) for e, r, m in rows if edition_key(e) == key]
 
     def sent_to(self, edition: str) -> set[str]:
-        """Recipients (lower-case) whose copy of an edition a server has accepted."""
-        rows = self._ledger().execute("SELECT recipient FROM sends WHERE edition = ? AND state = 'sent'", (edition,))
-        return {r[0] for r in rows}
+        """Recipients (lower-case) whose copy of an edition (any revision of it) a server has accepted."""
+        return {r for _, r, _ in self._rows(edition, "sent")}
 
     def claimed(self, edition: str) -> dict[str, str]:
         """Recipients (lower-case) claimed but never marked sent (a run died meanwhile), with their Message-ID."""
-        rows = self._ledger().execute(
-            "SELECT recipient, message_id FROM sends WHERE edition = ? AND state = 'claimed'", (edition,)
-        )
-        return {r[0]: r[1] for r in rows}
+        sent = self.sent_to(edition)
+        key = edition_key(edition)
+        found: dict[str, str] = {}
+        for e, r, m in self._rows(edition, "claimed"):
+            if r not in sent and (r not in found or e == key):  # the variant's own claim before an older one
+                found[r] = m
+        return found
 
     def claim_send(self, edition: str, recipient: str, message_id: str) -> None:
         """Claim a reader before their copy goes out (a reader already sent is never claimed again)."""
@@ -89,7 +137,7 @@ class Ledger:
                 "INSERT INTO sends(edition, recipient, message_id, sent_at, state) VALUES (?, ?, ?, ?, 'claimed')"
                 " ON CONFLICT(edition, recipient) DO UPDATE SET message_id = excluded.message_id"
                 " WHERE sends.state = 'claimed'",
-                (edition, recipient.lower(), message_id, _now()),
+                (edition_key(edition), recipient.lower(), message_id, _now()),
             )
 
     def release_claim(self, edition: str, recipient: str) -> None:
@@ -97,7 +145,7 @@ class Ledger:
         with self.transaction() as db:
             db.execute(
                 "DELETE FROM sends WHERE edition = ? AND recipient = ? AND state = 'claimed'",
-                (edition, recipient.lower()),
+                (edition_key(edition), recipient.lower()),
             )
 
     def record_send(
@@ -111,7 +159,7 @@ class Ledger:
     ) -> None:
         """Mark one accepted message at once. Never gives up: while the store is locked it retries, and after
         ``retry_seconds`` the record goes to a journal beside the store, moved into the ledger on the next send."""
-        row = (edition, recipient.lower(), message_id, _now())
+        row = (edition_key(edition), recipient.lower(), message_id, _now())
         deadline = time.monotonic() + retry_seconds
         while True:
             try:
