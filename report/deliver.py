@@ -264,6 +264,21 @@ def _deliver_one(smtp: smtplib.SMTP, msg: EmailMessage, envelope_from: str, reci
     return None
 
 
+def _pending(recipients: Sequence[str], served: set[str], report: SendReport) -> tuple[list[str], dict[str, str]]:
+    """The readers still to serve, each once (the already served go to ``report.already``), and each one's key."""
+    pending: list[str] = []
+    keys: dict[str, str] = {}
+    taken: set[str] = set()
+    for r in recipients:
+        key = reader_key(r)
+        if key in taken:
+            continue  # the same reader twice in the list: one copy
+        keys[r] = key
+        taken.add(key)
+        (report.already if key in served or r.lower() in served else pending).append(r)
+    return pending, keys
+
+
 def send(
     template: EmailMessage,
     edition: str,
@@ -284,18 +299,8 @@ def send(
     ``resent``. ``dry_run`` writes the messages into that folder instead and records nothing.
     """
     report = SendReport()
-    served = ledger.sent_to(edition)
     claimed = ledger.claimed(edition)
-    pending: list[str] = []
-    keys: dict[str, str] = {}
-    taken: set[str] = set()
-    for r in recipients:
-        key = reader_key(r)
-        if key in taken:
-            continue  # the same reader twice in the list: one copy
-        keys[r] = key
-        taken.add(key)
-        (report.already if key in served or r.lower() in served else pending).append(r)
+    pending, keys = _pending(recipients, ledger.sent_to(edition), report)
     if dry_run is not None:
         report.written = _write_outbox(template, edition, pending=pending, folder=dry_run)
         return report

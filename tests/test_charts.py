@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 
 from report import charts
+from report.charts.base import _num
 from report.figures import INPUT_SERIES, compute_all
 from report.figures.bitcoin import production_cost
 from report.figures.macro import INFLATION_TARGET
@@ -148,7 +149,7 @@ def test_chinese_axes_count_in_wan_not_thousands_or_millions(drawn):
     ticks = [t for t in left.get_yticks() if left.get_ylim()[0] <= t <= left.get_ylim()[1] and t]
     fmt_left, fmt_right = left.yaxis.get_major_formatter(), right.yaxis.get_major_formatter()
     t = ticks[-1]
-    assert fmt_left(t, 0) == charts._num(t / 1e4, "zh-Hant") and fmt_right(t, 0) == charts._num(t / 1e3, "en")
+    assert fmt_left(t, 0) == _num(t / 1e4, "zh-Hant") and fmt_right(t, 0) == _num(t / 1e3, "en")
     assert list(right.get_yticks()) == list(left.get_yticks())  # one grid: the two scales share tick heights
 
 

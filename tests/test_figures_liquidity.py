@@ -10,13 +10,11 @@ from report.figures.liquidity import (
     WEEKLY_GAP_DAYS,
     balance_sheet,
     is_consecutive_week,
-    is_record,
-    m2,
-    prior_peak,
     reserves,
     rmp_scenarios,
     rmp_too_early,
 )
+from report.figures.money import is_record, m2, prior_peak
 
 D = dt.date
 

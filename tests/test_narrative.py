@@ -1,4 +1,4 @@
-"""report/render/narrative.py: every named threshold tried on both sides, rules silent without their figures, stale
+"""report/render/narrative/: every named threshold tried on both sides, rules silent without their figures, stale
 figures dated in words, and the contradictions seen on real data made impossible (on constructed figures)."""
 
 from __future__ import annotations

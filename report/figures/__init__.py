@@ -5,9 +5,10 @@ from __future__ import annotations
 from report.figures.bitcoin import difficulty, miner_cost, price, supply_in_loss
 from report.figures.corridor import sofr_corridor
 from report.figures.fomc import fomc
-from report.figures.liquidity import balance_sheet, m2, reserves, rmp_scenarios
+from report.figures.liquidity import balance_sheet, reserves, rmp_scenarios
 from report.figures.macro import inflation, labour
 from report.figures.model import Context, Data, Figure, Source, Status, check_plausible, outliers
+from report.figures.money import m2
 from report.series import SERIES
 
 INPUT_SERIES = tuple(SERIES)  # every catalogued series (report/series.py)

@@ -1,0 +1,230 @@
+"""The nine charts of the catalogue, one function each: ``fig`` and a ``ChartCtx`` in, the axes drawn."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display; must precede any pyplot import elsewhere
+
+import pandas as pd
+from matplotlib.figure import Figure as MplFigure
+
+from report.charts.base import (
+    BLUE,
+    GREEN,
+    GREY,
+    LABEL_PT,
+    ORANGE,
+    RED,
+    ChartCtx,
+    ChartFn,
+    NoData,
+    _right_axis,
+    _scaled_axis,
+    _text,
+    _thin,
+)
+from report.figures.bitcoin import SMOOTH_DAYS, cost_series, price_series
+from report.figures.macro import INFLATION_TARGET, on_month_grid, payroll_changes, yoy
+from report.i18n import money
+
+
+def _reserves(fig: MplFigure, c: ChartCtx) -> None:
+    data = c.data
+    ax = fig.add_subplot()
+    res = _thin(data.get("WRESBAL", pd.Series(dtype=float)), c.start)
+    if res.empty:
+        raise NoData
+    ax.plot(res.index, res / 1e12, color=BLUE, label=c.label("reserves"))
+    c.mark(ax, res / 1e12, BLUE)
+    ax.set_ylabel(c.axis("left"))
+    gdp = data.get("GDP", pd.Series(dtype=float)).dropna()
+    if not gdp.empty:
+        share = (res / gdp.reindex(gdp.index.union(res.index)).ffill().reindex(res.index) * 100).dropna()
+        ax2 = _right_axis(fig, ax, c)
+        ax2.plot(share.index, share, color=ORANGE, lw=1.0, label=c.label("share"))
+        c.mark(ax2, share, ORANGE, "right")
+
+
+def _balance_sheet(fig: MplFigure, c: ChartCtx) -> None:
+    data, figs = c.data, c.figs
+    ax = fig.add_subplot()
+    s = _thin(data.get("WALCL", pd.Series(dtype=float)), c.start)
+    if s.empty:
+        raise NoData
+    ax.plot(s.index, s / 1e12, color=BLUE, label=c.label("walcl"))
+    c.mark(ax, s / 1e12, BLUE)
+    pk = figs.get("qt_runoff")
+    if pk is not None and pk.available:
+        pd_ = pd.Timestamp(pk.detail["peak_date"])
+        ax.scatter([pd_], [pk.detail["peak"] / 1e12], color=RED, zorder=3, s=14, label=c.label("peak"))
+        runoff = _text({lang: f"QT −{money(pk.value or 0.0, lang)}" for lang in c.langs}, c.langs, "\n")
+        ax.annotate(
+            runoff,
+            xy=(s.index[-1], s.iloc[-1] / 1e12),
+            xytext=(-6, -28),
+            textcoords="offset points",
+            ha="right",
+            color=RED,
+            fontsize=LABEL_PT + 0.5,
+        )
+    for i, f in enumerate(x for x in figs.values() if x.key.startswith("rmp_") and x.available):
+        path = f.detail["path"]
+        xs = [pd.Timestamp(d) for d, _ in path]
+        ys = [v / 1e12 for _, v in path]
+        if f.detail.get("mode") != "actual_vs_scenario":  # a projection starts from the latest level
+            xs, ys = [s.index[-1], *xs], [s.iloc[-1] / 1e12, *ys]
+        monthly = {lang: money(f.detail["monthly"], lang) for lang in c.langs}
+        ax.plot(
+            xs,
+            ys,
+            ls="--",
+            lw=1.1,
+            color=(GREEN, ORANGE, GREY)[i % 3],
+            label=c.label("scenario", monthly=monthly),
+        )
+    ax.set_ylabel(c.axis("left"))
+
+
+def _m2(fig: MplFigure, c: ChartCtx) -> None:
+    data, figs = c.data, c.figs
+    ax = fig.add_subplot()
+    s = _thin(data.get("M2SL", pd.Series(dtype=float)), c.start)
+    if s.empty:
+        raise NoData
+    ax.plot(s.index, s / 1e12, color=BLUE, label=c.label("m2"))
+    c.mark(ax, s / 1e12, BLUE)
+    pk = figs.get("m2_prior_peak")
+    if pk is not None and pk.available and pk.value is not None:
+        ax.axhline(pk.value / 1e12, color=RED, lw=0.8, ls="--", label=c.label("prior_peak"))
+        ax.scatter([pd.Timestamp(pk.detail["peak_date"])], [pk.value / 1e12], color=RED, s=14, zorder=3)
+    ax.set_ylabel(c.axis("left"))
+
+
+def _sofr(fig: MplFigure, c: ChartCtx) -> None:
+    data = c.data
+    ax = fig.add_subplot()
+    sofr = data.get("SOFR", pd.Series(dtype=float)).dropna()
+    sofr = sofr[sofr.index >= c.start] if not sofr.empty else sofr
+    if sofr.empty:
+        raise NoData
+    idx = sofr.index
+    band: dict[str, pd.Series | None] = {}
+    for sid in ("DFEDTARL", "DFEDTARU", "IORB"):
+        s = data.get(sid, pd.Series(dtype=float)).dropna()
+        band[sid] = s.reindex(s.index.union(idx)).ffill().reindex(idx) if not s.empty else None
+    lower, upper, iorb = band["DFEDTARL"], band["DFEDTARU"], band["IORB"]
+    if lower is not None and upper is not None:
+        ax.fill_between(idx, lower, upper, step="post", color="#d6e4f0", lw=0, label=c.label("range"))
+    if iorb is not None:
+        ax.step(idx, iorb, where="post", color=GREEN, lw=1.0, label=c.label("iorb"))
+        c.mark(ax, iorb, GREEN)
+    ax.plot(idx, sofr, color=BLUE, lw=1.1, label=c.label("sofr"))
+    c.mark(ax, sofr, BLUE)
+    if upper is not None:
+        above = sofr[sofr > upper + 1e-9]
+        if not above.empty:
+            ax.scatter(above.index, above, color=RED, s=16, zorder=3, label=c.label("breach"))
+    # the range covers the data and the whole band, with a little room
+    shown = [x.dropna() for x in (sofr, lower, upper, iorb) if x is not None]
+    lo, hi = min(float(x.min()) for x in shown if not x.empty), max(float(x.max()) for x in shown if not x.empty)
+    pad = max(0.05, (hi - lo) * 0.08)
+    ax.set_ylim(lo - pad, hi + pad)
+    ax.set_ylabel(c.axis("left"))
+
+
+def _payrolls(fig: MplFigure, c: ChartCtx) -> None:
+    data = c.data
+    ax = fig.add_subplot()
+    s = data.get("PAYEMS", pd.Series(dtype=float)).dropna()
+    chg = payroll_changes(on_month_grid(s)).dropna() if not s.empty else s
+    chg = chg[chg.index >= c.start] if not chg.empty else chg
+    if chg.empty:
+        raise NoData
+    colors = [RED if v < 0 else BLUE for v in chg]
+    ax.bar(chg.index, chg, width=20, color=colors)
+    ax.axhline(0, color="#666666", lw=0.6)
+    c.mark(ax, chg, colors[-1])
+    _scaled_axis(ax, c)
+
+
+def _inflation(fig: MplFigure, c: ChartCtx) -> None:
+    data = c.data
+    ax = fig.add_subplot()
+    drawn = False
+    for sid, key, color in (("PCEPILFE", "core_pce", BLUE), ("CPIAUCSL", "cpi", ORANGE)):
+        s = data.get(sid, pd.Series(dtype=float)).dropna()
+        if s.empty:
+            continue
+        g = yoy(on_month_grid(s)).dropna()
+        g = g[g.index >= c.start]
+        if not g.empty:
+            ax.plot(g.index, g, color=color, label=c.label(key))
+            c.mark(ax, g, color)
+            drawn = True
+    if not drawn:
+        raise NoData
+    ax.axhline(INFLATION_TARGET, color=RED, lw=0.8, ls="--", label=c.label("target"))
+    ax.set_ylabel(c.axis("left"))
+
+
+def _btc_cost(fig: MplFigure, c: ChartCtx) -> None:
+    data = c.data
+    ax = fig.add_subplot()
+    price = _thin(price_series(data)[1], c.start)
+    if price.empty:
+        raise NoData
+    ax.plot(price.index, price, color=BLUE, label=c.label("price"))
+    c.mark(ax, price, BLUE)
+    cost = _thin(cost_series(data, c.settings.miner_efficiency_j_per_th, c.settings.power_usd_per_kwh), c.start)
+    if not cost.empty:
+        ax.plot(cost.index, cost, color=RED, lw=1.1, label=c.label("cost"))
+        c.mark(ax, cost, RED)
+        ax.fill_between(
+            cost.index, cost, price.reindex(cost.index).ffill(), where=None, color="#f3d9d5", alpha=0.5, lw=0
+        )
+    _scaled_axis(ax, c)
+
+
+def _hashrate(fig: MplFigure, c: ChartCtx) -> None:
+    data = c.data
+    ax = fig.add_subplot()
+    hr = data.get("BTC_HASHRATE", pd.Series(dtype=float)).dropna()
+    hr7 = _thin(hr.rolling(SMOOTH_DAYS).mean(), c.start) if not hr.empty else hr
+    if hr7.empty:
+        raise NoData
+    ax.plot(hr7.index, hr7 / 1e18, color=BLUE, label=c.label("hashrate"))
+    c.mark(ax, hr7 / 1e18, BLUE)
+    ax.set_ylabel(c.axis("left"))
+    diff = data.get("BTC_DIFFICULTY", pd.Series(dtype=float)).dropna()
+    diff = diff[diff.index >= c.start] if not diff.empty else diff
+    if not diff.empty:
+        ax2 = _right_axis(fig, ax, c)
+        ax2.step(diff.index, diff / 1e12, where="post", color=ORANGE, lw=1.0, label=c.label("difficulty"))
+        c.mark(ax2, diff / 1e12, ORANGE, "right")
+
+
+def _supply_in_loss(fig: MplFigure, c: ChartCtx) -> None:
+    data = c.data
+    ax = fig.add_subplot()
+    s = _thin(data.get("BTC_SUPPLY_IN_LOSS", pd.Series(dtype=float)), c.start)
+    if s.empty:
+        raise NoData
+    ax.fill_between(s.index, 0, s, color="#f3d9d5", lw=0)
+    ax.plot(s.index, s, color=RED, lw=1.1, label=c.label("in_loss"))
+    c.mark(ax, s, RED)
+    ax.set_ylim(bottom=0)
+    _scaled_axis(ax, c)
+
+
+CHARTS: dict[str, ChartFn] = {
+    "reserves": _reserves,
+    "balance_sheet": _balance_sheet,
+    "sofr": _sofr,
+    "m2": _m2,
+    "payrolls": _payrolls,
+    "inflation": _inflation,
+    "btc_cost": _btc_cost,
+    "hashrate": _hashrate,
+    "supply_in_loss": _supply_in_loss,
+}

@@ -1,0 +1,344 @@
+"""The brief's commentary as named rules over figures (docs/narrative.md).
+
+Every interpretive sentence (section leads, verdicts, the conclusion, which the e-mail prints as its summary) comes
+from a ``Rule``: a name, a section, the figures it rests on, its named thresholds and a function from figures to
+an optional sentence in both languages. A rule whose figures are unavailable or implausible says nothing; a rule
+resting on a stale figure says how old its data are, in words. The figures' own sentences go through the same
+machinery (``FigureGroup``), so ``Narrative.sentences`` lists every sentence the edition prints (narrative.json).
+Pure: figures and strings in, sentences out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from report.i18n import Catalogue
+
+if TYPE_CHECKING:
+    from report.figures import Figure
+    from report.render.context import EditionMeta
+
+from report.render.narrative.base import (
+    BALANCE_SHEET_MOVE_USD,
+    FIRM_DAYS_AT_OR_ABOVE_IORB,
+    LARGE_SUPPLY_IN_LOSS_SHARE,
+    M2_EXPANDING_YOY,
+    MINER_BELOW_COST,
+    MINER_THIN_PRICE_TO_COST,
+    PRESSURE_DAYS_ABOVE_RANGE,
+    SECTIONS,
+    STRAIN_DAYS_ABOVE_RANGE,
+    THRESHOLDS,
+    UNEMPLOYMENT_TREND_PP,
+    WEAK_PAYROLL_3M_AVG,
+    WEAK_PAYROLL_DECLINES_7M,
+    Facts,
+    FigureGroup,
+    Narrative,
+    Rule,
+    Said,
+    Sentence,
+    Story,
+    Text,
+    join,
+    oldest_stale,
+    signed_points,
+    value,
+    with_age,
+)
+from report.render.narrative.rules import (
+    Funding,
+    Phase,
+    Trend,
+    balance_sheet_phase,
+    conclusion_btc,
+    conclusion_labour,
+    conclusion_liquidity,
+    conclusion_unavailable,
+    funding,
+    funding_state,
+    funding_stress,
+    labour,
+    labour_state,
+    labour_weak,
+    liquidity,
+    miner_stress,
+    miners,
+    payrolls_weak,
+    s1_lead,
+    s1_scenarios,
+    s2_pre,
+    s2_watch,
+    supply_loss,
+    unemployment_trend,
+)
+
+# --- the plan: rules and figure paragraphs in print order ---------------------------------------------------------
+BS = ("fed_assets_since_qt_end",)
+PAY = ("payroll_declines_7m", "payroll_3m_avg", "unemployment_rate")
+PLAN: tuple[Rule | FigureGroup, ...] = (
+    Rule(
+        "s1_lead",
+        "s1",
+        0,
+        BS,
+        ("BALANCE_SHEET_MOVE_USD",),
+        s1_lead,
+        doc="Always. Before the end of QT: QT is scheduled to end. After it: growing, flat or shrinking by the change "
+        "in total assets since QT ended; QT ended alone while that change is not available.",
+    ),
+    FigureGroup("s1", 1, ("reserves", "reserves_weekly_change", "reserves_since_qt_end", "reserves_gdp_share")),
+    FigureGroup(
+        "s1",
+        2,
+        (
+            "fed_assets",
+            "qt_runoff",
+            "fed_assets_since_qt_end",
+            "fed_treasuries",
+            "fed_treasuries_since_qt_end",
+            "fed_treasuries_monthly_pace",
+        ),
+    ),
+    Rule(
+        "s1_scenarios",
+        "s1",
+        3,
+        ("rmp_*", "fed_assets", *BS),
+        ("BALANCE_SHEET_MOVE_USD",),
+        s1_scenarios,
+        doc="When purchase scenarios are available: actual against scenario once their start has passed; a "
+        "projection is called the first sustained expansion only while the balance sheet is not yet growing.",
+    ),
+    FigureGroup("s1", 3, (), prefix="rmp_"),
+    Rule("s2_pre", "s2", 0, ("days_to_fomc",), (), s2_pre, requires=("days_to_fomc",), doc="In a pre-FOMC week."),
+    FigureGroup("s2", 0, ("days_to_fomc",)),
+    FigureGroup("s2", 1, ("policy_range_upper", "sofr_iorb_spread_bp", "sofr_days_at_or_above_iorb")),
+    FigureGroup("s2", 2, ("sofr_days_above_range", "sofr_max_excess_bp")),
+    Rule(
+        "s2_watch",
+        "s2",
+        3,
+        ("days_to_fomc",),
+        (),
+        s2_watch,
+        requires=("days_to_fomc",),
+        doc="When the next decision is known.",
+    ),
+    Rule(
+        "funding",
+        "s3",
+        0,
+        ("sofr_days_above_range", "sofr_days_at_or_above_iorb", "sofr_max_excess_bp"),
+        ("STRAIN_DAYS_ABOVE_RANGE", "PRESSURE_DAYS_ABOVE_RANGE", "FIRM_DAYS_AT_OR_ABOVE_IORB"),
+        funding,
+        requires=("sofr_days_above_range",),
+        doc="Strain on days above the range; brief pressure on fewer; inside the range on every day it is firm "
+        "(often at or above IORB) or calm.",
+    ),
+    Rule(
+        "liquidity",
+        "s3",
+        0,
+        ("m2_yoy", *BS),
+        ("M2_EXPANDING_YOY", "BALANCE_SHEET_MOVE_USD"),
+        liquidity,
+        requires=("m2_yoy",),
+        doc="M2 growth against a year earlier, and whether the Fed's balance sheet grows with it. It never says "
+        "bitcoin tracks liquidity: no figure shows that yet.",
+    ),
+    FigureGroup("s3", 1, ("m2", "m2_yoy", "m2_prior_peak")),
+    Rule(
+        "labour",
+        "s4",
+        0,
+        PAY,
+        ("WEAK_PAYROLL_DECLINES_7M", "WEAK_PAYROLL_3M_AVG", "UNEMPLOYMENT_TREND_PP"),
+        labour,
+        doc="Weak payrolls with rising unemployment: fragile; with it little changed: cooling; with it falling: "
+        "mixed; trend unknown: payrolls weak. Payrolls not weak: mixed if unemployment rises, else holding up.",
+    ),
+    FigureGroup("s4", 1, ("payroll_change", "payroll_declines_7m", "payroll_3m_avg")),
+    FigureGroup("s4", 2, ("unemployment_rate", "job_openings", "quits_rate")),
+    FigureGroup("s4", 3, ("core_pce_yoy", "cpi_yoy")),
+    Rule(
+        "miners",
+        "s5",
+        0,
+        ("btc_price_to_cost",),
+        ("MINER_BELOW_COST", "MINER_THIN_PRICE_TO_COST"),
+        miners,
+        requires=("btc_price_to_cost",),
+        doc="Price over the electricity cost of mining: below cost, thin, or comfortable.",
+    ),
+    Rule(
+        "supply_loss",
+        "s5",
+        0,
+        ("supply_in_loss_share",),
+        ("LARGE_SUPPLY_IN_LOSS_SHARE",),
+        supply_loss,
+        requires=("supply_in_loss_share",),
+        doc="The share of supply held at a loss, large or small; silent when it is not available.",
+    ),
+    FigureGroup("s5", 1, ("btc_price", "btc_drawdown")),
+    FigureGroup("s5", 2, ("miner_cost", "btc_price_to_cost", "break_even_power_price", "hashrate")),
+    FigureGroup("s5", 3, ("difficulty_change", "supply_in_loss", "supply_in_loss_share")),
+    Rule(
+        "conclusion_liquidity",
+        "conclusion",
+        0,
+        ("m2_yoy", *BS),
+        ("BALANCE_SHEET_MOVE_USD", "M2_EXPANDING_YOY"),
+        conclusion_liquidity,
+        doc="QT still running; or, after it, turned (balance sheet growing and M2 expanding), pending (flat and M2 "
+        "expanding) or mixed.",
+    ),
+    Rule(
+        "conclusion_labour",
+        "conclusion",
+        0,
+        PAY,
+        ("WEAK_PAYROLL_DECLINES_7M", "WEAK_PAYROLL_3M_AVG", "UNEMPLOYMENT_TREND_PP"),
+        conclusion_labour,
+        doc="Only when the labour verdict is fragile.",
+    ),
+    Rule(
+        "conclusion_btc",
+        "conclusion",
+        0,
+        ("btc_price_to_cost", "btc_drawdown"),
+        (),
+        conclusion_btc,
+        requires=("btc_price_to_cost", "btc_drawdown"),
+        doc="Price against the electricity cost of mining and the drawdown from the high.",
+    ),
+    Rule(
+        "conclusion_unavailable",
+        "conclusion",
+        0,
+        (),
+        (),
+        conclusion_unavailable,
+        doc="When any figure is unavailable or implausible.",
+    ),
+)
+RULES: dict[str, Rule] = {r.name: r for r in PLAN if isinstance(r, Rule)}
+
+
+# --- the machinery ---------------------------------------------------------------------------------------------
+def speak(rule: Rule, facts: Facts) -> Sentence | None:
+    """The rule's sentence, or None when a required figure is unavailable or the rule does not fire; the
+    sentence says how old its data are when a figure it rests on is stale."""
+    if any(facts.fig(k) is None for k in rule.requires):
+        return None
+    said = rule.say(facts)
+    if said is None:
+        return None
+    uses = tuple(dict.fromkeys(k for k in said.uses if facts.fig(k) is not None))
+    text = with_age(said.text, [facts.figs[k] for k in uses], facts)
+    return Sentence(rule.name, rule.section, rule.paragraph, uses, text)
+
+
+def figure_sentences(group: FigureGroup, facts: Facts) -> list[Sentence]:
+    """Each figure's own sentence; a stale one followed by its reason, a notice for an unavailable one (a notice
+    or reason already said in the paragraph is not repeated)."""
+    keys = list(group.keys) + [k for k in facts.figs if group.prefix and k.startswith(group.prefix)]
+    out: list[Sentence] = []
+    said: set[str] = set()
+    for key in keys:
+        f = facts.figs.get(key)
+        if f is None:
+            continue
+        if not f.available:
+            reason = f.reason["en"] if f.reason else f.text["en"]
+            if reason in said:
+                continue
+            said.add(reason)
+            out.append(Sentence(f"missing.{key}", group.section, group.paragraph, (key,), dict(f.text)))
+            continue
+        text = dict(f.text)
+        if f.status == "stale" and f.reason and f.reason["en"] not in said:
+            said.add(f.reason["en"])
+            text = join([f.text, f.reason])
+        out.append(Sentence(f"figure.{key}", group.section, group.paragraph, (key,), text))
+    return out
+
+
+def narrative(figs: Mapping[str, Figure], meta: EditionMeta, cat: Catalogue) -> Narrative:
+    """Every sentence of the edition's commentary, in print order."""
+    facts = Facts(figs, meta, cat)
+    out: list[Sentence] = []
+    for item in PLAN:
+        if isinstance(item, Rule):
+            s = speak(item, facts)
+            if s is not None:
+                out.append(s)
+        else:
+            out += figure_sentences(item, facts)
+    order = {name: i for i, name in enumerate(SECTIONS)}
+    out = [s for s in out if any(s.text.values())]
+    out.sort(key=lambda s: (order[s.section], s.paragraph))  # stable: the plan's order within a paragraph
+    return Narrative(tuple(out))
+
+
+__all__ = [
+    "BALANCE_SHEET_MOVE_USD",
+    "BS",
+    "FIRM_DAYS_AT_OR_ABOVE_IORB",
+    "LARGE_SUPPLY_IN_LOSS_SHARE",
+    "M2_EXPANDING_YOY",
+    "MINER_BELOW_COST",
+    "MINER_THIN_PRICE_TO_COST",
+    "PAY",
+    "PLAN",
+    "PRESSURE_DAYS_ABOVE_RANGE",
+    "RULES",
+    "SECTIONS",
+    "STRAIN_DAYS_ABOVE_RANGE",
+    "THRESHOLDS",
+    "UNEMPLOYMENT_TREND_PP",
+    "WEAK_PAYROLL_3M_AVG",
+    "WEAK_PAYROLL_DECLINES_7M",
+    "Facts",
+    "FigureGroup",
+    "Funding",
+    "Narrative",
+    "Phase",
+    "Rule",
+    "Said",
+    "Sentence",
+    "Story",
+    "Text",
+    "Trend",
+    "balance_sheet_phase",
+    "conclusion_btc",
+    "conclusion_labour",
+    "conclusion_liquidity",
+    "conclusion_unavailable",
+    "figure_sentences",
+    "funding",
+    "funding_state",
+    "funding_stress",
+    "join",
+    "labour",
+    "labour_state",
+    "labour_weak",
+    "liquidity",
+    "miner_stress",
+    "miners",
+    "narrative",
+    "oldest_stale",
+    "payrolls_weak",
+    "s1_lead",
+    "s1_scenarios",
+    "s2_pre",
+    "s2_watch",
+    "signed_points",
+    "speak",
+    "supply_loss",
+    "unemployment_trend",
+    "value",
+    "with_age",
+]
