@@ -166,9 +166,7 @@ def _make(
 ) -> tuple[MadeEdition, bytes]:
     """Assemble the inputs from the store and make the edition in memory; also the data snapshot to archive."""
     with contextlib.ExitStack() as stack:
-        worker = pdf_worker(settings, parallel=parallel)
-        if worker is not None:
-            stack.enter_context(worker)
+        worker = stack.enter_context(pdf_worker(settings, parallel=parallel))
         store = stack.enter_context(open_store(settings, demo=demo, progress=progress, readonly=True))
         check_as_of(day, store)
         skipped: list[str] = []  # damaged previous editions passed over, reported as warnings

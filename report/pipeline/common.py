@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from report.config import Settings
@@ -71,8 +72,14 @@ def preflight(settings: Settings) -> list[str]:
     return []
 
 
-def pdf_worker(settings: Settings, *, parallel: bool) -> PdfWorker | None:
-    """A worker importing WeasyPrint while this process computes, when the edition has a PDF."""
+@contextlib.contextmanager
+def pdf_worker(settings: Settings, *, parallel: bool) -> Iterator[PdfWorker | None]:
+    """A worker importing WeasyPrint while this process computes, when the edition has a PDF (else None); it is
+    stopped when the block ends, however it ends."""
+    if "pdf" not in settings.formats:
+        yield None
+        return
     from report.render.pdf import PdfWorker
 
-    return PdfWorker(fork=parallel) if "pdf" in settings.formats else None
+    with PdfWorker(fork=parallel) as worker:
+        yield worker

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 from pathlib import Path
@@ -54,10 +53,7 @@ def rebuild_check(settings: Settings, edition: str) -> tuple[Path, list[str]]:
     ref = archive.find(settings.out_dir, edition)
     inputs = _inputs(settings, ref)
     preflight(inputs.settings)
-    with contextlib.ExitStack() as stack:
-        worker = pdf_worker(inputs.settings, parallel=True)
-        if worker is not None:
-            stack.enter_context(worker)
+    with pdf_worker(inputs.settings, parallel=True) as worker:
         made = make_edition(inputs, pdf_worker=worker)
     differences = []
     if archive.read_json(ref.folder / archive.FIGURES) != json.loads(made.files[archive.FIGURES]):

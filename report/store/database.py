@@ -132,7 +132,10 @@ class Store(Ledger):
         if not _SCHEMA_OBJECTS.issubset(names):
             return True
         row = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        return row is None or row[0] != str(SCHEMA_VERSION)
+        if row is None or row[0] != str(SCHEMA_VERSION):
+            return True
+        # a store of this version written before the ledger claimed readers lacks sends.state
+        return "state" not in {r[1] for r in self._db.execute("PRAGMA table_info(sends)")}
 
     def _migrate(self) -> None:
         """Bring a store written by an older version up to this schema."""
@@ -142,6 +145,8 @@ class Store(Ledger):
         series_columns = {row[1] for row in self._db.execute("PRAGMA table_info(series)")}
         if "source_updated" not in series_columns:
             self._db.execute("ALTER TABLE series ADD COLUMN source_updated TEXT")
+        if "state" not in {row[1] for row in self._db.execute("PRAGMA table_info(sends)")}:
+            self._db.execute("ALTER TABLE sends ADD COLUMN state TEXT NOT NULL DEFAULT 'sent'")
         self._db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
 
     def close(self) -> None:

@@ -68,14 +68,10 @@ class Ledger:
     # moment the server accepts. A claim left by a crash means "perhaps delivered": a rerun sends that reader the
     # same message again, with the same Message-ID, so mail systems that de-duplicate by Message-ID show it once.
     def _ledger(self) -> sqlite3.Connection:
-        """The connection, with the ledger brought up to date: older stores gain the state column, and records
-        that could only be journalled (the store was locked) are moved in."""
+        """The connection, with the records that could only be journalled (the store was locked) moved in; the
+        schema itself (the state column of older stores) is migrated when the store is opened."""
         if not getattr(self, "_ledger_ready", False):
             try:
-                columns = {row[1] for row in self._db.execute("PRAGMA table_info(sends)")}
-                if "state" not in columns:
-                    with self._db:
-                        self._db.execute("ALTER TABLE sends ADD COLUMN state TEXT NOT NULL DEFAULT 'sent'")
                 self._merge_journal()
             except sqlite3.Error as exc:
                 raise StoreError(f"cannot read the send ledger in {self.path}: {exc}") from exc
