@@ -181,6 +181,24 @@ def btc(value: float, lang: str) -> str:
 
 
 @_never_raises
+def months(value: float, lang: str) -> str:
+    """A count of months: en "3 months" / "1 month", zh-Hant "3個月"."""
+    if not abs(value) < ABSURD:
+        raise _Unprintable
+    n = round(value)
+    if lang == "en":
+        return f"{n} month" if n == 1 else f"{n} months"
+    return f"{n}個月"
+
+
+@_never_raises
+def jobs(value: float, lang: str) -> str:
+    """A count of jobs: en "7.17 million", zh-Hant "717萬個" (the Chinese count carries its measure word)."""
+    body = count_words(value, lang)
+    return body if lang == "en" or body == DASH else f"{body}個"
+
+
+@_never_raises
 def days(value: float, lang: str) -> str:
     """A count of days: en "3 days" / "1 day", zh-Hant "3天"."""
     if not abs(value) < ABSURD:
@@ -242,6 +260,8 @@ _FORMATTERS: dict[str, Any] = {
     "days": days,
     "BTC": btc,
     "persons": count_words,
+    "jobs": jobs,
+    "months": months,
     "persons_change": persons_change,
     "rate": lambda v, lang: percent(v, lang, 2),
     "count": lambda v, lang: number(v, lang, 0),

@@ -125,7 +125,7 @@ def test_pdf_is_pdf_a_3b_with_figures_attached(arch):
     assert json.loads(attached) == json.loads((second.folder / "figures.json").read_bytes())
     xmp = reader.trailer["/Root"]["/Metadata"].get_object().get_data()
     assert re.search(rb"pdfaid:part[^0-9]{0,3}3", xmp) and re.search(rb"pdfaid:conformance[^A-Z]{0,3}B", xmp)
-    assert "Liquidity Brief" in reader.metadata.title and "2025-12-08" in reader.metadata.title
+    assert "Liquidity Brief" in reader.metadata.title and "8 December 2025" in reader.metadata.title
     assert reader.trailer["/Root"].get("/Lang") == "zh-Hant"
 
 

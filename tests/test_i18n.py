@@ -81,6 +81,8 @@ UNITS = (
     "days",
     "BTC",
     "persons",
+    "jobs",
+    "months",
     "persons_change",
     "rate",
     "count",

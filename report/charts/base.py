@@ -150,10 +150,10 @@ class ChartCtx:
     marks: list[Mark] = field(default_factory=list)
     settings_phone: bool = False  # drawn phone-sized: value labels in two lines, one language each
 
-    def label(self, key: str, **values: Mapping[str, str]) -> str:
+    def label(self, key: str, sep: str = " ", **values: Mapping[str, str]) -> str:
         """A legend label in the edition's languages; ``values`` are per language."""
         entry = {lang: self.labels[key][lang].format(**{k: v[lang] for k, v in values.items()}) for lang in self.langs}
-        return _text(entry, self.langs)
+        return _text(entry, self.langs, sep)
 
     def axis(self, side: str) -> str:
         """An axis label in the edition's languages."""

@@ -21,7 +21,6 @@ from report.charts.base import (
     NoData,
     _right_axis,
     _scaled_axis,
-    _text,
     _thin,
 )
 from report.figures.bitcoin import SMOOTH_DAYS, cost_series, price_series
@@ -58,9 +57,9 @@ def _balance_sheet(fig: MplFigure, c: ChartCtx) -> None:
     if pk is not None and pk.available:
         pd_ = pd.Timestamp(pk.detail["peak_date"])
         ax.scatter([pd_], [pk.detail["peak"] / 1e12], color=RED, zorder=3, s=14, label=c.label("peak"))
-        runoff = _text({lang: f"QT −{money(pk.value or 0.0, lang)}" for lang in c.langs}, c.langs, "\n")
+        runoff = {lang: money(pk.value or 0.0, lang) for lang in c.langs}
         ax.annotate(
-            runoff,
+            c.label("runoff", sep="\n", runoff=runoff),
             xy=(s.index[-1], s.iloc[-1] / 1e12),
             xytext=(-6, -28),
             textcoords="offset points",

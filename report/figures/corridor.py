@@ -45,6 +45,15 @@ def _window_common(window: pd.Series, ctx: Context) -> dict[str, Any]:
     return {"n": len(window), "first": per_lang(date, first), "last": per_lang(date, last)}
 
 
+def _spread_text_key(spread_bp: float) -> str:
+    """Prose says which rate is higher instead of printing a signed spread."""
+    if round(spread_bp) > 0:
+        return "text.sofr_iorb_spread_above"
+    if round(spread_bp) < 0:
+        return "text.sofr_iorb_spread_below"
+    return "text.sofr_iorb_spread_equal"
+
+
 def _sofr_vs_iorb(window: pd.Series, iorb_s: pd.Series, ctx: Context) -> list[Figure]:
     """The latest SOFR-IORB spread and the days in the window SOFR was at or above IORB."""
     spread = _spread_bp(window, iorb_s)
@@ -65,8 +74,8 @@ def _sofr_vs_iorb(window: pd.Series, iorb_s: pd.Series, ctx: Context) -> list[Fi
             unit="bp",
             sources=[Source("SOFR", last_d), srcs[1]],
             ctx=ctx,
-            text_key="text.sofr_iorb_spread",
-            spread=per_lang(basis_points, last),
+            text_key=_spread_text_key(last),
+            spread=per_lang(basis_points, abs(last), sign=False),
             date=per_lang(date, last_d),
             sofr=per_lang(percent, float(window[spread.index[-1]]), decimals=2),
             iorb=per_lang(percent, float(_align(iorb_s, spread.index[-1:]).iloc[0]), decimals=2),

@@ -19,7 +19,7 @@ from report.figures.model import (
     series_names,
     unavailable,
 )
-from report.i18n import LANGS, count_words, month, per_lang, percent, points
+from report.i18n import LANGS, count_words, jobs, month, per_lang, percent, points
 
 DECLINE_WINDOW = 7  # months in which payroll declines are counted
 PAYROLL_AVG_MONTHS = 3  # months in the average payroll change
@@ -78,7 +78,7 @@ def labour(data: Data, ctx: Context) -> list[Figure]:
     out = _payrolls(_monthly(data, "PAYEMS"), ctx)
     for key, sid, unit, text_key in (
         ("unemployment_rate", "UNRATE", "percent", "text.unemployment"),
-        ("job_openings", "JTSJOL", "persons", "text.job_openings"),
+        ("job_openings", "JTSJOL", "jobs", "text.job_openings"),
         ("quits_rate", "JTSQUR", "percent", "text.quits"),
     ):
         out.append(_level_with_change(data, ctx, key=key, sid=sid, unit=unit, text_key=text_key))
@@ -94,7 +94,7 @@ def _payrolls(s: pd.Series, ctx: Context) -> list[Figure]:
             unavailable(k, u, ctx, reason_key="reason.no_data", **why)
             for k, u in (
                 ("payroll_change", "persons_change"),
-                ("payroll_declines_7m", "count"),
+                ("payroll_declines_7m", "months"),
                 ("payroll_3m_avg", "persons_change"),
             )
         ]
@@ -136,7 +136,7 @@ def _payroll_declines(s: pd.Series, src: Source, ctx: Context) -> Figure:
     return make(
         "payroll_declines_7m",
         declines,
-        unit="count",
+        unit="months",
         sources=[src],
         ctx=ctx,
         text_key="text.payroll_declines" if len(known) == DECLINE_WINDOW else "text.payroll_declines_gaps",
@@ -184,7 +184,7 @@ def _level_with_change(data: Data, ctx: Context, *, key: str, sid: str, unit: st
     gaps = never_published(grid)
     if ago_ts in grid.index and pd.isna(grid.get(ago_ts)):
         gaps = [ago_ts.date(), *gaps]
-    fmt_v = (lambda x, lang: percent(x, lang, 1)) if unit == "percent" else count_words
+    fmt_v = (lambda x, lang: percent(x, lang, 1)) if unit == "percent" else jobs
     ago = (
         per_lang(fmt_v, float(year_ago))
         if year_ago is not None and not pd.isna(year_ago)

@@ -167,7 +167,8 @@ def unavailable(
     """A figure that cannot be computed, with the reason in both languages."""
     reason = ctx.cat.both(reason_key, **values)
     label = label or ctx.cat.both(f"fig.{key}")
-    text = ctx.cat.both("fig.unavailable", label=label, reason=reason)
+    # "no data" names the series and says it is missing: the label would say the same thing twice
+    text = reason if reason_key == "reason.no_data" else ctx.cat.both("fig.unavailable", label=label, reason=reason)
     return Figure(key, None, unit, None, (), "unavailable", label, text, reason)
 
 
@@ -222,14 +223,16 @@ def make(
     text = ctx.cat.both(text_key, **values)
     reason = None
     status: Status = "ok"
+    detail = dict(detail or {})
     if old:
         status = "stale"
         reason = stale_reason(old, ctx)
+        detail["stale_inputs"] = {src.series: src.date.isoformat() for src in old if src.date}
         if note:
             reason = {lang: f"{reason[lang]}{' ' if lang == 'en' else ''}{note[lang]}" for lang in LANGS}
     if note and status == "ok":
         text = {lang: f"{text[lang]}{' ' if lang == 'en' else ''}{note[lang]}" for lang in LANGS}
-    return Figure(key, value, unit, observed, tuple(sources), status, label, text, reason, dict(detail or {}))
+    return Figure(key, value, unit, observed, tuple(sources), status, label, text, reason, detail)
 
 
 def _plain(value: Any) -> Any:

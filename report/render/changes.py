@@ -20,8 +20,10 @@ from report.i18n import (
     days,
     fmt,
     hashrate,
+    jobs,
     money,
     month,
+    months,
     number,
     per_lang,
 )
@@ -46,6 +48,8 @@ def delta(diff: float, unit: str, lang: str) -> str:
     formatters: dict[str, Any] = {
         "USD": money,
         "persons": count_words,
+        "jobs": jobs,
+        "months": months,
         "persons_change": lambda v, lg: count_words(v, lg) + ("人" if lg == "zh-Hant" else ""),  # 增加4.1萬人
         "BTC": btc,
         "days": days,

@@ -15,6 +15,7 @@ from report.figures.bitcoin import SENSITIVITY_EFFICIENCY, SENSITIVITY_POWER
 from report.i18n import (
     LANGS,
     Catalogue,
+    btc,
     date,
     days,
     hashrate,
@@ -273,7 +274,7 @@ def _sensitivity(mc: Figure | None, cat: Catalogue) -> dict[str, Any] | None:
             power=f"{d['power_usd_per_kwh']:.3f}".rstrip("0"),
             hashrate=per_lang(hashrate, d["hashrate_hs"]),
             n=d["smooth_days"],
-            per_day={lang: f"{d['btc_per_day']:,.1f} BTC" for lang in LANGS},
+            per_day=per_lang(btc, d["btc_per_day"]),
         ),
     }
 

@@ -10,6 +10,7 @@ Pure: figures and strings in, sentences out.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
@@ -241,27 +242,49 @@ def speak(rule: Rule, facts: Facts) -> Sentence | None:
     return Sentence(rule.name, rule.section, rule.paragraph, uses, text)
 
 
-def figure_sentences(group: FigureGroup, facts: Facts) -> list[Sentence]:
-    """Each figure's own sentence; a stale one followed by its reason, a notice for an unavailable one (a notice
-    or reason already said in the paragraph is not repeated)."""
+_EN_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
+
+
+def _sentences(text: Text) -> list[dict[str, str]]:
+    """A notice split into its sentences, paired across languages; one piece when the languages do not pair."""
+    zh = [p + "。" for p in text.get("zh-Hant", "").split("。") if p]
+    en = [p for p in _EN_SENTENCE_END.split(text.get("en", "")) if p]
+    if len(zh) != len(en):
+        return [dict(text)]
+    return [{"en": e, "zh-Hant": z} for e, z in zip(en, zh, strict=True)]
+
+
+def _unsaid(text: Text, said: set[str]) -> list[dict[str, str]]:
+    """The sentences of a notice not yet said in this section (and now marked said)."""
+    out = []
+    for piece in _sentences(text):
+        if piece["en"] not in said:
+            said.add(piece["en"])
+            out.append(piece)
+    return out
+
+
+def figure_sentences(group: FigureGroup, facts: Facts, said: set[str] | None = None) -> list[Sentence]:
+    """Each figure's own sentence; a stale one followed by its reason, a notice for an unavailable one. A notice
+    sentence already said in the section (``said``, shared by the section's groups) is not repeated."""
+    said = set() if said is None else said
     keys = list(group.keys) + [k for k in facts.figs if group.prefix and k.startswith(group.prefix)]
     out: list[Sentence] = []
-    said: set[str] = set()
     for key in keys:
         f = facts.figs.get(key)
         if f is None:
             continue
         if not f.available:
-            reason = f.reason["en"] if f.reason else f.text["en"]
-            if reason in said:
-                continue
-            said.add(reason)
-            out.append(Sentence(f"missing.{key}", group.section, group.paragraph, (key,), dict(f.text)))
+            fresh = _unsaid(f.text, said)
+            if fresh:
+                out.append(Sentence(f"missing.{key}", group.section, group.paragraph, (key,), join(fresh)))
             continue
         text = dict(f.text)
-        if f.status == "stale" and f.reason and f.reason["en"] not in said:
-            said.add(f.reason["en"])
-            text = join([f.text, f.reason])
+        if f.status == "stale" and f.reason:
+            inputs = {f"{sid}@{d}" for sid, d in f.detail.get("stale_inputs", {}).items()}
+            if not inputs or not inputs <= said:  # an input already dated in the section is not dated again
+                text = join([f.text, *_unsaid(f.reason, said)])
+            said |= inputs
         out.append(Sentence(f"figure.{key}", group.section, group.paragraph, (key,), text))
     return out
 
@@ -270,13 +293,14 @@ def narrative(figs: Mapping[str, Figure], meta: EditionMeta, cat: Catalogue) -> 
     """Every sentence of the edition's commentary, in print order."""
     facts = Facts(figs, meta, cat)
     out: list[Sentence] = []
+    said: dict[str, set[str]] = {}  # notice sentences said so far, per section
     for item in PLAN:
         if isinstance(item, Rule):
             s = speak(item, facts)
             if s is not None:
                 out.append(s)
         else:
-            out += figure_sentences(item, facts)
+            out += figure_sentences(item, facts, said.setdefault(item.section, set()))
     order = {name: i for i, name in enumerate(SECTIONS)}
     out = [s for s in out if any(s.text.values())]
     out.sort(key=lambda s: (order[s.section], s.paragraph))  # stable: the plan's order within a paragraph
