@@ -101,7 +101,7 @@ def _scaled(scaled: float, lang: str) -> str:
 
 _MONEY_SCALES = {
     "en": ((1e12, " trillion"), (1e9, " billion"), (1e6, " million")),
-    "zh-Hant": ((1e12, "兆"), (1e8, "億")),
+    "zh-Hant": ((1e12, "兆"), (1e8, "億"), (1e4, "萬")),
 }
 
 

@@ -93,7 +93,7 @@ def test_reference_figures_appear_as_formatted(pdf_text):
         "22.3兆美元",
         "450億美元",
         "US$45billion",
-        "74,000美元",
+        "7.40萬美元",
         "US$74,000",
         "650萬枚比特幣",
         "過去7個月中有5個月非農就業人數下降",

@@ -45,8 +45,8 @@ def test_reserves_missing_and_gaps(make_ctx):
     assert f["reserves_gdp_share"].status == "unavailable" and "GDP" in f["reserves_gdp_share"].reason["en"]
     g = by_key(reserves({"WRESBAL": series([("2025-11-26", None), ("2025-12-03", None)])}, ctx))
     assert all(x.status == "unavailable" and x.value is None for x in g.values())
-    assert g["reserves"].reason["zh-Hant"] == "截至2025年12月8日，仍未取得銀行準備金資料。"
-    assert g["reserves"].reason["en"] == "No bank reserves data had been published by 8 December 2025."
+    assert g["reserves"].reason["zh-Hant"] == "截至2025年12月8日，本期未取得銀行準備金資料。"
+    assert g["reserves"].reason["en"] == "No bank reserves data were available for this edition (to 8 December 2025)."
 
 
 def test_reserves_stale_when_old(make_ctx):

@@ -37,7 +37,8 @@ PACKAGED = str(resource_dir("templates") / "strings.toml")
         (45e9, "US$45 billion", "450億美元"),
         (420e9, "US$420 billion", "4,200億美元"),
         (22.298e12, "US$22.3 trillion", "22.3兆美元"),
-        (74_000, "US$74,000", "74,000美元"),
+        (74_000, "US$74,000", "7.40萬美元"),  # 萬 as the house style asks (7.47萬美元, not 74,678美元)
+        (9_000, "US$9,000", "9,000美元"),
         (500e6, "US$500 million", "5億美元"),
         (-22.2e9, "−US$22.2 billion", "−222億美元"),
         (0.5, "US$0.50", "0.50美元"),

@@ -65,8 +65,8 @@ def test_a_no_data_notice_names_the_figure_once(make_ctx):
         series={"en": "supply in loss", "zh-Hant": "虧損供應量"},
         as_of={"en": "21 August 2026", "zh-Hant": "2026年8月21日"},
     )
-    assert f.text["zh-Hant"] == "截至2026年8月21日，仍未取得虧損供應量資料。"
-    assert f.text["en"] == "No supply in loss data had been published by 21 August 2026."
+    assert f.text["zh-Hant"] == "截至2026年8月21日，本期未取得虧損供應量資料。"
+    assert f.text["en"] == "No supply in loss data were available for this edition (to 21 August 2026)."
     other = unavailable(
         "fed_treasuries_monthly_pace",
         "USD",
@@ -105,12 +105,19 @@ def test_a_stale_notice_sentence_is_said_once_per_section(cat):
     assert en.count(price) == 1 and en.count(hash_) == 1, en
     assert zh.count("比特幣價格最新資料") == 1 and zh.count("全網算力最新資料") == 1, zh
     assert all(f"{k} text." in en for k in figs)  # every figure still says its own sentence
+    # the notices follow the paragraph's own sentences ("That is 38.2% below..." still follows the price)
+    assert [s.rule for s in out] == [
+        "figure.btc_price",
+        "figure.miner_price_to_cost",
+        "notice.stale",
+        "figure.hashrate",
+    ]
 
 
 def test_notices_that_do_not_pair_across_languages_are_kept_whole(cat):
     f = _stale("x", "One. Two.", "一句話。")
     out = n.figure_sentences(n.FigureGroup("s5", 1, ("x",)), n.Facts({"x": f}, None, cat), set())  # type: ignore[arg-type]
-    assert out[0].text["en"] == "x text. One. Two." and out[0].text["zh-Hant"] == "x文字。一句話。"
+    assert out[1].text["en"] == "One. Two." and out[1].text["zh-Hant"] == "一句話。"
 
 
 def test_an_input_dated_once_in_a_section_is_not_dated_again(cat):

@@ -145,6 +145,7 @@ def miner_cost(data: Data, ctx: Context) -> list[Figure]:
         ctx=ctx,
         text_key="text.hashrate",
         level=per_lang(hashrate, hr_avg),
+        date=per_lang(date, hr_d),
         n=SMOOTH_DAYS,
     )
     return [
@@ -223,10 +224,19 @@ def break_even_power(price_usd: float, cost_usd: float, power_usd_per_kwh: float
 
 
 def _price_to_cost(data: Data, cost: float, *, srcs: list[Source], ctx: Context) -> list[Figure]:
-    """The latest price over the electricity cost, with its margin and mark-up, and the break-even power price."""
+    """The price over the electricity cost on the cost's day, with margin and mark-up; the break-even power price."""
     psid, p = price_series(data)
     if p.empty:
         why = missing_reason(["CBBTCUSD", "BTC_PRICE"], ctx)
+        return [
+            unavailable("btc_price_to_cost", "ratio", ctx, reason_key="reason.no_data", **why),
+            unavailable("break_even_power_price", "USD/kWh", ctx, reason_key="reason.no_data", **why),
+        ]
+    # price and cost on the same day: the cost's (the later price would pair two dates in one ratio)
+    cost_d = min(s.date for s in srcs if s.date is not None)
+    p = p[p.index <= pd.Timestamp(cost_d)]
+    if p.empty:
+        why = missing_reason([psid], ctx)
         return [
             unavailable("btc_price_to_cost", "ratio", ctx, reason_key="reason.no_data", **why),
             unavailable("break_even_power_price", "USD/kWh", ctx, reason_key="reason.no_data", **why),
@@ -246,6 +256,8 @@ def _price_to_cost(data: Data, cost: float, *, srcs: list[Source], ctx: Context)
             text_key="text.price_to_cost_above" if r >= 1 else "text.price_to_cost_below",
             detail={"price": pv, "cost": cost, "margin_pct": margin, "markup_pct": markup},
             ratio=per_lang(times, r),
+            date=per_lang(date, pd_),
+            paired=[psid],
             margin=per_lang(percent, abs(margin), decimals=0),
             markup=per_lang(percent, abs(markup), decimals=0),
         ),
@@ -259,6 +271,8 @@ def _price_to_cost(data: Data, cost: float, *, srcs: list[Source], ctx: Context)
             detail={"efficiency_j_per_th": ctx.miner_efficiency_j_per_th, "price": pv, "cost": cost},
             eff=f"{ctx.miner_efficiency_j_per_th:g}",
             price=per_lang(money, pv),
+            date=per_lang(date, pd_),
+            paired=[psid],
             power=per_lang(power_price, be),
         ),
     ]

@@ -39,6 +39,13 @@ def sofr_corridor(data: Data, ctx: Context) -> list[Figure]:
     ]
 
 
+def _dated_by(s: pd.Series, day: dt.date) -> dt.date:
+    """The date of the observation of ``s`` in force on ``day`` (the rate compared with SOFR that day), so a
+    figure about SOFR's window is not dated a weekend after SOFR's last print."""
+    held = s[s.index <= pd.Timestamp(day)]
+    return (held if not held.empty else s).index[-1].date()
+
+
 def _window_common(window: pd.Series, ctx: Context) -> dict[str, Any]:
     """Text values shared by the window counts: its length and first and last day."""
     first, last = _window_dates(window, ctx)
@@ -64,7 +71,7 @@ def _sofr_vs_iorb(window: pd.Series, iorb_s: pd.Series, ctx: Context) -> list[Fi
             for k, u in (("sofr_iorb_spread_bp", "bp"), ("sofr_days_at_or_above_iorb", "days"))
         ]
     first, d = _window_dates(window, ctx)
-    srcs = [Source("SOFR", d), Source("IORB", iorb_s.index[-1].date())]
+    srcs = [Source("SOFR", d), Source("IORB", _dated_by(iorb_s, d))]
     last, last_d = float(spread.iloc[-1]), spread.index[-1].date()
     at_or_above = int((spread >= 0).sum())
     return [
@@ -108,7 +115,7 @@ def _sofr_vs_range(window: pd.Series, top_s: pd.Series, ctx: Context) -> list[Fi
             for k, u in (("sofr_days_above_range", "days"), ("sofr_max_excess_bp", "bp"))
         ]
     first, d = _window_dates(window, ctx)
-    srcs = [Source("SOFR", d), Source("DFEDTARU", top_s.index[-1].date())]
+    srcs = [Source("SOFR", d), Source("DFEDTARU", _dated_by(top_s, d))]
     breaches = excess[excess > 0]
     max_ex, max_d = float(excess.max()), excess.idxmax().date()
     return [

@@ -296,6 +296,7 @@ def _treasury_pace(since: Figure, ctx: Context) -> Figure:
             reason_key="reason.pace_too_short",
             qt_end=per_lang(date, ctx.qt_end),
             days=per_lang(days_words, (d - bd).days),
+            date=per_lang(date, d),
         )
     months = (d - bd).days / DAYS_PER_MONTH
     pace = monthly_pace(since.value, bd, d)

@@ -102,9 +102,14 @@ def about_money(value: float, lang: str) -> str:
 # --- naming inputs and their dates in words (codes and ISO dates belong to the sources appendix) --------------------
 def series_names(series_ids: Sequence[str], ctx: Context) -> dict[str, str]:
     """The inputs as a reader calls them, in both languages: "bank reserves and GDP" / "銀行準備金與GDP"."""
+    return names_of(series_ids, ctx.cat)
+
+
+def names_of(series_ids: Sequence[str], cat: Catalogue) -> dict[str, str]:
+    """``series_names`` with the catalogue alone."""
     out: dict[str, str] = {}
     for lang in LANGS:
-        names = list(dict.fromkeys(_series_name(sid, ctx, lang) for sid in series_ids))
+        names = list(dict.fromkeys(_series_name(sid, cat, lang) for sid in series_ids))
         if lang == "en":
             out[lang] = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
         else:
@@ -112,11 +117,11 @@ def series_names(series_ids: Sequence[str], ctx: Context) -> dict[str, str]:
     return out
 
 
-def _series_name(sid: str, ctx: Context, lang: str) -> str:
+def _series_name(sid: str, cat: Catalogue, lang: str) -> str:
     """One input's name in prose: the catalogue's ``reason.series.<ID>``, else the series' title."""
     key = f"reason.series.{sid}"
-    if key in ctx.cat.strings and lang in ctx.cat.strings[key]:
-        return ctx.cat.t(key, lang)
+    if key in cat.strings and lang in cat.strings[key]:
+        return cat.t(key, lang)
     info = SERIES.get(sid)
     if info is None:
         return sid
@@ -177,7 +182,7 @@ def missing_reason(series_ids: list[str], ctx: Context) -> dict[str, Any]:
     return {"series": series_names(series_ids, ctx), "as_of": per_lang(fmt_date, ctx.as_of)}
 
 
-def stale_reason(old: Sequence[Source], ctx: Context) -> dict[str, str]:
+def stale_reason(old: Sequence[Source], cat: Catalogue) -> dict[str, str]:
     """One sentence per date for the inputs older than their cadence allows, in words, in both languages."""
     by_period: dict[tuple[str, ...], list[str]] = {}
     for src in old:
@@ -187,7 +192,7 @@ def stale_reason(old: Sequence[Source], ctx: Context) -> dict[str, str]:
         by_period.setdefault(words, []).append(src.series)
     parts: dict[str, list[str]] = {lang: [] for lang in LANGS}
     for words, sids in by_period.items():
-        text = ctx.cat.both("reason.stale", series=series_names(sids, ctx), date=dict(zip(LANGS, words, strict=True)))
+        text = cat.both("reason.stale", series=names_of(sids, cat), date=dict(zip(LANGS, words, strict=True)))
         for lang in LANGS:
             parts[lang].append(text[lang])
     return {lang: ("" if lang != "en" else " ").join(parts[lang]) for lang in LANGS}
@@ -205,6 +210,7 @@ def make(
     label: Text | None = None,
     note: Text | None = None,
     stale_as_of: dt.date | None = None,
+    paired: Sequence[str] = (),
     **values: Any,
 ) -> Figure:
     """A computed figure; it is stale when any input observation is older than its cadence allows.
@@ -218,7 +224,9 @@ def make(
     for s in dated:
         if s.date and (s.series not in latest or s.date > latest[s.series]):
             latest[s.series] = s.date
-    old = [Source(sid, d) for sid, d in latest.items() if stale(sid, d, ctx, as_of=stale_as_of)]
+    # ``paired`` inputs were read on another input's date on purpose (a price on the cost's day): that input's age
+    # is the figure's age, theirs is not news
+    old = [Source(sid, d) for sid, d in latest.items() if sid not in paired and stale(sid, d, ctx, as_of=stale_as_of)]
     label = label or ctx.cat.both(f"fig.{key}")
     text = ctx.cat.both(text_key, **values)
     reason = None
@@ -226,7 +234,7 @@ def make(
     detail = dict(detail or {})
     if old:
         status = "stale"
-        reason = stale_reason(old, ctx)
+        reason = stale_reason(old, ctx.cat)
         detail["stale_inputs"] = {src.series: src.date.isoformat() for src in old if src.date}
         if note:
             reason = {lang: f"{reason[lang]}{' ' if lang == 'en' else ''}{note[lang]}" for lang in LANGS}

@@ -226,12 +226,15 @@ def _chart_sources(ids: Sequence[str], cat: Catalogue) -> dict[str, str]:
     return {"en": ", ".join(ids), "zh-Hant": "、".join(dict.fromkeys(zh))}
 
 
-def _sections(story: Story, *, charts: Sequence[Chart], src: Mapping[str, str], cat: Catalogue) -> list[dict[str, Any]]:
-    """The five sections: title, paragraphs and charts."""
+def _sections(
+    story: Story, *, charts: Sequence[Chart], src: Mapping[str, str], cat: Catalogue, pre_fomc: bool
+) -> list[dict[str, Any]]:
+    """The five sections: title, paragraphs and charts (section 2 is "this week's FOMC" only in the week before
+    the decision, else "the next FOMC meeting")."""
     return [
         {
             "id": f"s{n}",
-            "title": cat.both(f"ui.section{n}"),
+            "title": cat.both("ui.section2_next" if n == 2 and not pre_fomc else f"ui.section{n}"),
             "paragraphs": story[n],
             "charts": [
                 {
@@ -335,7 +338,11 @@ def build(
         "fomc_days_text": {lang: fomc.formatted(lang) for lang in LANGS} if fomc and fomc.available else None,
         "headline": [_figure_row(figs[k], cat) for k in HEADLINE if k in figs],
         "sections": _sections(
-            story, charts=charts, src=dict(chart_src or {c.id: data_uri(c) for c in charts}), cat=cat
+            story,
+            charts=charts,
+            src=dict(chart_src or {c.id: data_uri(c) for c in charts}),
+            cat=cat,
+            pre_fomc=meta.fomc.pre_fomc,
         ),
         "conclusion": story["conclusion"],
         "summary": told.paragraphs("conclusion"),  # the e-mail's summary: the conclusion's sentences
@@ -349,12 +356,12 @@ def build(
         "since_last": since_last,
         "generated": cat.both(
             "ui.generated",
-            # Chinese dates in words (2025年12月8日), as everywhere in the Chinese text
+            # dates in words (8 December 2025, 2025年12月8日), as everywhere in the text
             when={
-                "en": meta.generated.strftime("%Y-%m-%d %H:%M UTC"),
+                "en": f"{date(meta.generated.date(), 'en')}, {meta.generated:%H:%M} UTC",
                 "zh-Hant": f"{date(meta.generated.date(), 'zh-Hant')}{meta.generated:%H時%M分}（UTC）",
             },
             version=meta.version,
-            as_of={"en": meta.as_of.isoformat(), "zh-Hant": date(meta.as_of, "zh-Hant")},
+            as_of=per_lang(date, meta.as_of),
         ),
     }

@@ -58,16 +58,22 @@ def view_url(mail: MailSettings, edition: str, html_name: str) -> str | None:
 
 
 def subject(
-    cat: Catalogue, langs: Sequence[str], *, date_text: Mapping[str, str], days: Mapping[str, str] | None
+    cat: Catalogue,
+    langs: Sequence[str],
+    *,
+    date_text: Mapping[str, str],
+    days: Mapping[str, str] | None,
+    demo: bool = False,
 ) -> str:
-    """The subject in the edition's languages: date and days to the FOMC decision."""
+    """The subject in the edition's languages: date and days to the FOMC decision; a demo edition says so first."""
     parts = [
         cat.t("email.subject", lang, date=date_text[lang], days=days[lang])
         if days
         else cat.t("email.subject_unknown", lang, date=date_text[lang])
         for lang in langs
     ]
-    return " | ".join(parts)
+    mark = "".join(cat.t("ui.demo_mark", lang) for lang in langs[:1]) if demo else ""
+    return mark + " | ".join(parts)
 
 
 def plain_text(
@@ -229,7 +235,9 @@ def compose(
     url = view_url(mail, edition, html_name) if html_name else None
     pngs = [c for c in pngs if not c.empty]  # a chart without data is left out, as on the page
     cids = {c.id: cid_for(c.id, edition, domain_of(mail.sender)) for c in pngs}
-    subj = subject(cat, langs, date_text=context["edition_date_text"], days=context["fomc_days_text"])
+    subj = subject(
+        cat, langs, date_text=context["edition_date_text"], days=context["fomc_days_text"], demo=context["demo"]
+    )
     unsubscribe = mail.unsubscribe_url or (f"mailto:{mail.unsubscribe_mailto}" if mail.unsubscribe_mailto else None)
     preheader = " · ".join(f"{row['label'][langs[0]]} {row['value'][langs[0]]}" for row in context["headline"][:4])
     html = render_template(

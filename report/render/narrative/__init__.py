@@ -10,10 +10,12 @@ Pure: figures and strings in, sentences out.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from report.figures.model import Source, stale_reason
 from report.i18n import Catalogue
 
 if TYPE_CHECKING:
@@ -270,6 +272,9 @@ def figure_sentences(group: FigureGroup, facts: Facts, said: set[str] | None = N
     said = set() if said is None else said
     keys = list(group.keys) + [k for k in facts.figs if group.prefix and k.startswith(group.prefix)]
     out: list[Sentence] = []
+    notices: list[dict[str, str]] = []  # how old the data are: said once, after the paragraph's own sentences
+    old: dict[str, tuple[str, str]] = {}  # the paragraph's stale inputs not yet dated in the section
+    stale_keys: list[str] = []
     for key in keys:
         f = facts.figs.get(key)
         if f is None:
@@ -279,13 +284,24 @@ def figure_sentences(group: FigureGroup, facts: Facts, said: set[str] | None = N
             if fresh:
                 out.append(Sentence(f"missing.{key}", group.section, group.paragraph, (key,), join(fresh)))
             continue
-        text = dict(f.text)
-        if f.status == "stale" and f.reason:
-            inputs = {f"{sid}@{d}" for sid, d in f.detail.get("stale_inputs", {}).items()}
-            if not inputs or not inputs <= said:  # an input already dated in the section is not dated again
-                text = join([f.text, *_unsaid(f.reason, said)])
-            said |= inputs
-        out.append(Sentence(f"figure.{key}", group.section, group.paragraph, (key,), text))
+        out.append(Sentence(f"figure.{key}", group.section, group.paragraph, (key,), dict(f.text)))
+        if f.status != "stale" or not f.reason:
+            continue
+        inputs = f.detail.get("stale_inputs")
+        if not inputs:  # a figure that does not say which inputs are old: its reason as written
+            notices += _unsaid(f.reason, said)
+            stale_keys.append(key)
+            continue
+        new = {f"{sid}@{d}": (sid, d) for sid, d in inputs.items() if f"{sid}@{d}" not in said | old.keys()}
+        if new:
+            stale_keys.append(key)
+        old |= new
+    if old:  # one sentence per date, inputs named together: "price, hash rate ... are from 22 March 2026"
+        said |= old.keys()
+        reason = stale_reason([Source(sid, dt.date.fromisoformat(d)) for sid, d in old.values()], facts.cat)
+        notices += _unsaid(reason, said)
+    if notices:
+        out.append(Sentence("notice.stale", group.section, group.paragraph, tuple(stale_keys), join(notices)))
     return out
 
 
