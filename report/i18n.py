@@ -180,15 +180,20 @@ def btc(value: float, lang: str) -> str:
     return f"{body} BTC" if lang == "en" else f"{body}枚比特幣"
 
 
-@_never_raises
-def months(value: float, lang: str) -> str:
-    """A count of months: en "3 months" / "1 month", zh-Hant "3個月"."""
+def _whole(value: float, lang: str, *, en: str, zh: str) -> str:
+    """A whole count with its unit: en "3 days" / "1 day" (``en`` is the singular), zh-Hant "3天"."""
     if not abs(value) < ABSURD:
         raise _Unprintable
     n = round(value)
     if lang == "en":
-        return f"{n} month" if n == 1 else f"{n} months"
-    return f"{n}個月"
+        return f"{n} {en}" if n == 1 else f"{n} {en}s"
+    return f"{n}{zh}"
+
+
+@_never_raises
+def months(value: float, lang: str) -> str:
+    """A count of months: en "3 months" / "1 month", zh-Hant "3個月"."""
+    return _whole(value, lang, en="month", zh="個月")
 
 
 @_never_raises
@@ -201,12 +206,7 @@ def jobs(value: float, lang: str) -> str:
 @_never_raises
 def days(value: float, lang: str) -> str:
     """A count of days: en "3 days" / "1 day", zh-Hant "3天"."""
-    if not abs(value) < ABSURD:
-        raise _Unprintable
-    n = round(value)
-    if lang == "en":
-        return f"{n} day" if n == 1 else f"{n} days"
-    return f"{n}天"
+    return _whole(value, lang, en="day", zh="天")
 
 
 @_never_raises
@@ -270,6 +270,11 @@ _FORMATTERS: dict[str, Any] = {
     "USD/kWh": power_price,
     "percent_change": lambda v, lang: percent(v, lang, 2, sign=True),
 }
+
+
+def unit_formatter(unit: str) -> Any:
+    """The formatter of a unit (``fmt`` without the checks), None for a unit without one."""
+    return _FORMATTERS.get(unit)
 
 
 def fmt(value: float | None, unit: str, lang: str) -> str:

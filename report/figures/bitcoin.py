@@ -225,18 +225,12 @@ def break_even_power(price_usd: float, cost_usd: float, power_usd_per_kwh: float
 
 def _price_to_cost(data: Data, cost: float, *, srcs: list[Source], ctx: Context) -> list[Figure]:
     """The price over the electricity cost on the cost's day, with margin and mark-up; the break-even power price."""
-    psid, p = price_series(data)
-    if p.empty:
-        why = missing_reason(["CBBTCUSD", "BTC_PRICE"], ctx)
-        return [
-            unavailable("btc_price_to_cost", "ratio", ctx, reason_key="reason.no_data", **why),
-            unavailable("break_even_power_price", "USD/kWh", ctx, reason_key="reason.no_data", **why),
-        ]
+    psid, held = price_series(data)
     # price and cost on the same day: the cost's (the later price would pair two dates in one ratio)
     cost_d = min(s.date for s in srcs if s.date is not None)
-    p = p[p.index <= pd.Timestamp(cost_d)]
+    p = held[held.index <= pd.Timestamp(cost_d)]
     if p.empty:
-        why = missing_reason([psid], ctx)
+        why = missing_reason([psid] if not held.empty else ["CBBTCUSD", "BTC_PRICE"], ctx)
         return [
             unavailable("btc_price_to_cost", "ratio", ctx, reason_key="reason.no_data", **why),
             unavailable("break_even_power_price", "USD/kWh", ctx, reason_key="reason.no_data", **why),

@@ -14,18 +14,13 @@ from report.i18n import (
     MINUS,
     Catalogue,
     basis_points,
-    btc,
     count_words,
     date,
-    days,
     fmt,
-    hashrate,
-    jobs,
-    money,
     month,
-    months,
     number,
     per_lang,
+    unit_formatter,
 )
 from report.render.narrative import signed_points
 
@@ -45,20 +40,13 @@ def delta(diff: float, unit: str, lang: str) -> str:
         return basis_points(diff * 100, lang, sign=True)
     if unit == "bp":
         return basis_points(diff, lang, sign=True)
+    # where a change reads differently from a value; every other unit uses the unit's own formatter
     formatters: dict[str, Any] = {
-        "USD": money,
-        "persons": count_words,
-        "jobs": jobs,
-        "months": months,
         "persons_change": lambda v, lg: count_words(v, lg) + ("人" if lg == "zh-Hant" else ""),  # 增加4.1萬人
-        "BTC": btc,
-        "days": days,
-        "H/s": hashrate,
-        "count": lambda v, lg: number(v, lg, 0),
         "ratio": lambda v, lg: number(v, lg, 2),
         "USD/kWh": lambda v, lg: f"US${number(v, lg, 3)}/kWh" if lg == "en" else f"每度{number(v, lg, 3)}美元",
     }
-    fn = formatters.get(unit)
+    fn = formatters.get(unit) or unit_formatter(unit)
     if fn is None:
         return fmt(diff, unit, lang)
     return _signed(fn, diff, lang)
