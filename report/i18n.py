@@ -125,8 +125,11 @@ def money(value: float, lang: str, sign: bool = False) -> str:
 
 @_never_raises
 def count_words(value: float, lang: str, sign: bool = False) -> str:
-    """A large count: en "6.50 million" / "105,000"; zh-Hant "650萬" / "10.5萬"."""
+    """A large count: en "6.50 million" / "105,000"; zh-Hant "650萬" / "10.5萬". Counts in the thousands are
+    rounded to the hundred (a three-month average of payrolls is 7,700, not 7,667)."""
     a = abs(value)
+    if 1e3 <= a < 1e6:
+        a = round(a, -2)
     if lang == "en":
         body = _with_scale(a, lang, ((1e6, " million"),)) if a >= 1e6 * 0.9995 else _digits(a, lang, 0)
     else:

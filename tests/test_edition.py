@@ -52,12 +52,14 @@ def test_pdf_has_sections_disclaimer_and_attribution_in_both_languages(pdf_text)
         "ui.disclaimer",
         "ui.disclaimer_advice",
         "ui.disclaimer_liability",
-        "ui.fred_attribution",
+        "ui.demo_attribution",
     ]
     for key in keys:
         for lang in ("en", "zh-Hant"):
             assert _flat(cat.t(key, lang)) in flat, (key, lang)
-    assert "not endorsed or certified by the Federal Reserve Bank of St. Louis" in " ".join(pdf_text.split())
+    # the demo uses no FRED data, so it neither cites FRED under its charts nor carries FRED's attribution
+    assert "not endorsed or certified by the Federal Reserve Bank of St. Louis" not in " ".join(pdf_text.split())
+    assert "(FRED)" not in pdf_text and _flat(cat.t("ui.demo_source", "zh-Hant")) in flat
 
 
 def test_every_pdf_page_says_demo_data_in_both_languages(pdf_text):

@@ -174,7 +174,8 @@ def test_miner_thresholds(p2c, rule_key, meta, cat):
 )
 def test_supply_in_loss_threshold(share, large, meta, cat):
     s = said("supply_loss", figs(supply_in_loss_share=share), meta(), cat)
-    assert s is not None and ("late stages" in s.text["en"]) is large
+    assert s is not None and ("under water" in s.text["en"]) is large
+    assert "past drawdowns" not in s.text["en"]  # no claim about history the brief does not show
 
 
 # --- contradictions that must be impossible -------------------------------------------------------------------------

@@ -96,7 +96,10 @@ def test_web_page_has_phone_charts_scrolling_tables_and_dark_mode(page_html):
     assert len(ids) >= 8
     assert page_html.count('<source media="(max-width: 600px)" srcset="data:image/svg+xml;base64,') == len(ids)
     assert 'id="chart-reserves-phone"' not in page_html  # a phone drawing is never a figure of its own
-    assert page_html.count('<div class="table-scroll wide">') >= 4 and "scroll-hint" in page_html
+    assert page_html.count('<div class="table-scroll wide">') >= 3 and "scroll-hint" in page_html
+    # on a phone the key figures are cards (value on its own line), not a table that scrolls its values away
+    assert '<div class="table-scroll"><table class="data figures">' in page_html
+    assert "table.figures tr { display: block;" in page_html and 'class="card-label"' in page_html
     assert "overflow-x: auto" in page_html
     assert "@media (prefers-color-scheme: dark)" in page_html and 'name="color-scheme"' in page_html
     assert '<td class="date">' in page_html and ".date, .cover .edition span { white-space: nowrap; }" in page_html

@@ -229,6 +229,9 @@ def test_real_edition_builds(real_settings, as_of):
     assert ed.warnings == ()
     text = " ".join(pdftotext(ed.file(".pdf")).split())
     assert "Demonstration data" not in text and "示範資料" not in text
+    # real data cite FRED (the attribution FRED's terms ask for); the demo edition says its data are generated
+    assert "not endorsed or certified by the Federal Reserve Bank of St. Louis" in text
+    assert "generated demo data" not in text
     doc = json.loads((ed.folder / "figures.json").read_text(encoding="utf-8"))
     assert doc["demo"] is False and doc["edition"] == as_of.isoformat()
     reserves = next(x for x in doc["figures"] if x["key"] == "reserves")

@@ -28,6 +28,7 @@ BLUE = "#1f4e79"
 GREEN = "#2e8b57"
 GREY = "#7f8c8d"
 ORANGE = "#e67e22"
+PURPLE = "#7d3c98"
 MAX_POINTS = 420
 ChartFormat = Literal["svg", "png", "phone"]  # "phone": SVG for a narrow screen, larger type
 PHONE_SUFFIX = "-phone"  # a phone chart's id: "sofr-phone" beside "sofr"

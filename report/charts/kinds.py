@@ -15,6 +15,7 @@ from report.charts.base import (
     GREY,
     LABEL_PT,
     ORANGE,
+    PURPLE,
     RED,
     ChartCtx,
     ChartFn,
@@ -53,6 +54,11 @@ def _balance_sheet(fig: MplFigure, c: ChartCtx) -> None:
         raise NoData
     ax.plot(s.index, s / 1e12, color=BLUE, label=c.label("walcl"))
     c.mark(ax, s / 1e12, BLUE)
+    # Treasury holdings: what the purchase scenarios are measured on once they have begun
+    tr = _thin(data.get("TREAST", pd.Series(dtype=float)), c.start)
+    if not tr.empty:
+        ax.plot(tr.index, tr / 1e12, color=PURPLE, lw=1.0, label=c.label("treast"))
+        c.mark(ax, tr / 1e12, PURPLE)
     pk = figs.get("qt_runoff")
     if pk is not None and pk.available:
         pd_ = pd.Timestamp(pk.detail["peak_date"])
@@ -61,9 +67,10 @@ def _balance_sheet(fig: MplFigure, c: ChartCtx) -> None:
         ax.annotate(
             c.label("runoff", sep="\n", runoff=runoff),
             xy=(s.index[-1], s.iloc[-1] / 1e12),
-            xytext=(-6, -28),
+            xytext=(-6, 16),  # above the line: Treasury holdings and their label run below it
             textcoords="offset points",
             ha="right",
+            va="bottom",
             color=RED,
             fontsize=LABEL_PT + 0.5,
         )

@@ -57,7 +57,7 @@ def reserves(data: Data, ctx: Context) -> list[Figure]:
     return [
         level_fig,
         _reserves_weekly_change(s, ctx),
-        _reserves_since_qt_end(s, ctx),
+        _since_qt_end(s, ctx, key="reserves_since_qt_end", sid="WRESBAL", weekly_shown=True),
         _reserves_gdp_share(data, s, ctx),
     ]
 
@@ -89,37 +89,6 @@ def _reserves_weekly_change(s: pd.Series, ctx: Context) -> Figure:
         text_key="text.reserves_weekly_change_up" if chg >= 0 else "text.reserves_weekly_change_down",
         change=per_lang(money, abs(chg)),
         prev_date=per_lang(date, pd_),
-    )
-
-
-def _reserves_since_qt_end(s: pd.Series, ctx: Context) -> Figure:
-    """The change in reserves since the last observation on or before the end of QT."""
-    base = s[s.index <= pd.Timestamp(ctx.qt_end)]
-    if ctx.as_of < ctx.qt_end:
-        return unavailable(
-            "reserves_since_qt_end", "USD", ctx, reason_key="reason.qt_later", qt_end=per_lang(date, ctx.qt_end)
-        )
-    if base.empty or base.index[-1] == s.index[-1]:
-        return unavailable(
-            "reserves_since_qt_end",
-            "USD",
-            ctx,
-            reason_key="reason.qt_not_ended",
-            qt_end=per_lang(date, ctx.qt_end),
-            series=series_names(["WRESBAL"], ctx),
-        )
-    d, level = s.index[-1].date(), float(s.iloc[-1])
-    bd, bv = base.index[-1].date(), float(base.iloc[-1])
-    chg = level - bv
-    return make(
-        "reserves_since_qt_end",
-        chg,
-        unit="USD",
-        sources=[Source("WRESBAL", bd), Source("WRESBAL", d)],
-        ctx=ctx,
-        text_key="text.reserves_since_qt_end_up" if chg >= 0 else "text.reserves_since_qt_end_down",
-        change=per_lang(money, abs(chg)),
-        qt_end=per_lang(date, ctx.qt_end),
     )
 
 
@@ -219,8 +188,11 @@ def _qt_runoff(s: pd.Series, ctx: Context) -> Figure:
     )
 
 
-def _since_qt_end(s: pd.Series, ctx: Context, *, key: str, sid: str) -> Figure:
-    """The change from the last observation on or before the end of QT to the latest one."""
+def _since_qt_end(s: pd.Series, ctx: Context, *, key: str, sid: str, weekly_shown: bool = False) -> Figure:
+    """The change from the last observation on or before the end of QT to the latest one, said from that week.
+
+    When one week has passed and the brief also prints the weekly change (``weekly_shown``), the text says the
+    two are the same change instead of giving one number as two facts."""
     if ctx.as_of < ctx.qt_end:
         return unavailable(key, "USD", ctx, reason_key="reason.qt_later", qt_end=per_lang(date, ctx.qt_end))
     base = at_qt_end(s, ctx.qt_end)
@@ -236,16 +208,18 @@ def _since_qt_end(s: pd.Series, ctx: Context, *, key: str, sid: str) -> Figure:
     d, level = s.index[-1].date(), float(s.iloc[-1])
     bd, bv = base.index[-1].date(), float(base.iloc[-1])
     chg = level - bv
+    first_week = weekly_shown and len(s) >= 2 and s.index[-2].date() == bd
     return make(
         key,
         chg,
         unit="USD",
         sources=[Source(sid, bd), Source(sid, d)],
         ctx=ctx,
-        text_key=f"text.{key}_{'up' if chg >= 0 else 'down'}",
+        text_key="text.since_qt_end_first_week" if first_week else f"text.{key}_{'up' if chg >= 0 else 'down'}",
         detail={"base": bv, "base_date": bd.isoformat(), "level": level, "date": d.isoformat()},
         change=per_lang(money, abs(chg)),
         qt_end=per_lang(date, ctx.qt_end),
+        base_date=per_lang(date, bd),
     )
 
 
@@ -341,7 +315,7 @@ def rmp_scenarios(data: Data, ctx: Context) -> list[Figure]:
         ]
     start = ctx.rmp_start
     if start <= ctx.as_of:
-        return [_rmp_actual(m, s, clean(data, "TREAST"), start=start, ctx=ctx) for m in ctx.rmp_monthly_usd]
+        return [_rmp_actual(m, clean(data, "TREAST"), start=start, ctx=ctx) for m in ctx.rmp_monthly_usd]
     d, level = s.index[-1].date(), float(s.iloc[-1])
     if rmp_too_early(start, ctx.as_of):
         return [
@@ -393,7 +367,7 @@ def _rmp_scenario(monthly: float, src: Source, *, level: float, start: dt.date, 
     )
 
 
-def _rmp_actual(monthly: float, walcl: pd.Series, treast: pd.Series, *, start: dt.date, ctx: Context) -> Figure:
+def _rmp_actual(monthly: float, treast: pd.Series, *, start: dt.date, ctx: Context) -> Figure:
     """A scenario whose start has passed: actual Treasury purchases since its start minus what it assumed.
 
     The value is actual minus scenario (positive: the Fed bought more); the scenario accrues ``monthly`` a month,
@@ -410,8 +384,6 @@ def _rmp_actual(monthly: float, walcl: pd.Series, treast: pd.Series, *, start: d
     months = (d - start).days / DAYS_PER_MONTH
     scenario = monthly * months
     gap = actual - scenario
-    w_base = at_qt_end(walcl, start - dt.timedelta(days=1))
-    w_level = float(w_base.iloc[-1]) if not w_base.empty else float(walcl.iloc[0])
     return make(
         key,
         gap,
@@ -429,7 +401,9 @@ def _rmp_actual(monthly: float, walcl: pd.Series, treast: pd.Series, *, start: d
             "actual": actual,
             "scenario": scenario,
             "actual_monthly_pace": monthly_pace(actual, start, d),
-            "path": scenario_path(w_level, monthly, start=start, months=ctx.rmp_months),
+            # the scenario drawn where the text measures it: on Treasury holdings, from their level before it began
+            "series": "TREAST",
+            "path": [(bd.isoformat(), bv), *scenario_path(bv, monthly, start=start, months=ctx.rmp_months)],
         },
         label=label,
         monthly=per_lang(money, monthly),

@@ -47,8 +47,16 @@ class Figure:
     detail: Mapping[str, Any] = field(default_factory=dict)  # extra values for charts and tables
 
     def formatted(self, lang: str) -> str:
-        """The value as printed in ``lang``."""
-        return fmt(self.value, self.unit, lang)
+        """The value as printed in ``lang``; a change carries a plus sign when it is a gain (+387億美元)."""
+        text = fmt(self.value, self.unit, lang)
+        if self.signed and self.value is not None and self.value > 0 and not text.startswith("+"):
+            return "+" + text
+        return text
+
+    @property
+    def signed(self) -> bool:
+        """Whether the value is a change (a gain or a fall), so its sign is part of what it says."""
+        return "_change" in self.key or "since_qt_end" in self.key or self.detail.get("mode") == "actual_vs_scenario"
 
     @property
     def available(self) -> bool:

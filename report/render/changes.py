@@ -40,10 +40,12 @@ def delta(diff: float, unit: str, lang: str) -> str:
         return basis_points(diff * 100, lang, sign=True)
     if unit == "bp":
         return basis_points(diff, lang, sign=True)
+    if unit == "USD/kWh" and lang == "zh-Hant":  # the sign goes with the number: 每度−0.007美元
+        return f"每度{_signed(lambda v, lg: number(v, lg, 3), diff, lang)}美元"
     # where a change reads differently from a value; every other unit uses the unit's own formatter
     formatters: dict[str, Any] = {
         "persons_change": lambda v, lg: count_words(v, lg) + ("人" if lg == "zh-Hant" else ""),  # 增加4.1萬人
-        "ratio": lambda v, lg: number(v, lg, 2),
+        "ratio": lambda v, lg: number(v, lg, 2) + ("倍" if lg == "zh-Hant" else "x"),
         "USD/kWh": lambda v, lg: f"US${number(v, lg, 3)}/kWh" if lg == "en" else f"每度{number(v, lg, 3)}美元",
     }
     fn = formatters.get(unit) or unit_formatter(unit)
@@ -93,7 +95,7 @@ def _change_row(f: Figure, p: Mapping[str, Any], cat: Catalogue) -> tuple[dict[s
     """One figure against its previous value, and the revision note when the same observation changed."""
     change, revision = None, None
     old_value, old_text = _number(p.get("value")), _text(p.get("formatted")) or {lang: "—" for lang in LANGS}
-    if f.value is not None and old_value is not None and f.unit == p.get("unit"):
+    if f.value is not None and old_value is not None and f.unit == p.get("unit") and _comparable(f, p):
         diff = f.value - old_value
         change = {lang: delta(diff, f.unit, lang) if diff else "—" for lang in LANGS}
         if f.observed and p.get("observed") == f.observed.isoformat() and abs(diff) > 1e-9 * max(1, abs(f.value)):
@@ -109,8 +111,31 @@ def _change_row(f: Figure, p: Mapping[str, Any], cat: Catalogue) -> tuple[dict[s
         "previous": old_text,
         "now": {lang: f.formatted(lang) for lang in LANGS},
         "change": change or {lang: "—" for lang in LANGS},
+        # a stale value is marked here as on the cover
+        "stale_previous": p.get("status") == "stale",
+        "stale_now": f.status == "stale",
     }
     return row, revision
+
+
+def _comparable(f: Figure, p: Mapping[str, Any]) -> bool:
+    """Whether two editions' values measure the same thing: days to the FOMC decision compare only when both
+    count to the same meeting (26 days to September's against 2 days to December's is no change)."""
+    if f.key != "days_to_fomc":
+        return True
+    old = p.get("detail")
+    return isinstance(old, Mapping) and old.get("decision") == f.detail.get("decision")
+
+
+def _title(edition: dt.date, as_of: dt.date | None, cat: Catalogue) -> dict[str, str]:
+    """The section heading: "since the last edition" a week or so back; for an older edition, its date and how
+    far back it is (上期 would read as last week)."""
+    gap = (as_of - edition).days if as_of else 0
+    if gap <= 10:
+        return cat.both("ui.since_last", date=per_lang(date, edition))
+    if gap < 60:
+        return cat.both("ui.since_edition_days", date=per_lang(date, edition), days=str(gap))
+    return cat.both("ui.since_edition_months", date=per_lang(date, edition), months=str(round(gap / 30.44)))
 
 
 def _payroll_revisions(now: Figure | None, old: Mapping[str, Any], cat: Catalogue) -> list[dict[str, str]]:
@@ -154,6 +179,7 @@ def changes(
     cat: Catalogue,
     *,
     vintages: Mapping[str, str] | None = None,
+    as_of: dt.date | None = None,
 ) -> dict[str, Any] | None:
     """Each key figure against the previous archived edition, and revisions of data both editions show (whether
     revisions can be seen at all depends on ``vintages``, the kind of data per series)."""
@@ -177,7 +203,7 @@ def changes(
     now_pay = next((f for f in figures if f.key == "payroll_declines_7m"), None)
     revisions += _payroll_revisions(now_pay, prev.get("payroll_declines_7m", {}).get("detail") or {}, cat)
     return {
-        "title": cat.both("ui.since_last", date=per_lang(date, edition)),
+        "title": _title(edition, as_of, cat),
         "rows": rows,
         "revisions": revisions or [_no_revisions(sorted(compared), vintages, cat)],
     }

@@ -24,7 +24,7 @@ from report.i18n import (
 )
 from report.render.changes import changes
 from report.render.narrative import Narrative, Sentence, Story, narrative
-from report.series import SERIES
+from report.series import FRED, SERIES
 
 Text = Mapping[str, str]
 
@@ -219,15 +219,35 @@ def _countdown(fomc: Figure | None, meta: EditionMeta, cat: Catalogue) -> dict[s
     return cat.both("ui.fomc_unknown", last=per_lang(date, meta.fomc.last_known))
 
 
-def _chart_sources(ids: Sequence[str], cat: Catalogue) -> dict[str, str]:
-    """A chart's inputs under it: the codes in English (as before), by name in Chinese, where the house style keeps
-    codes to the sources appendix ("銀行準備金、名目GDP")."""
-    zh = [cat.t(f"reason.series.{sid}", "zh-Hant") if f"reason.series.{sid}" in cat.strings else sid for sid in ids]
-    return {"en": ", ".join(ids), "zh-Hant": "、".join(dict.fromkeys(zh))}
+def _chart_sources(ids: Sequence[str], cat: Catalogue, *, demo: bool) -> dict[str, str]:
+    """A chart's inputs under it by name, with who publishes them ("bank reserves, nominal GDP (FRED)"); codes
+    belong to the sources appendix. A demo chart says its data are generated."""
+    names = {
+        lang: list(
+            dict.fromkeys(cat.t(f"reason.series.{s}", lang) if f"reason.series.{s}" in cat.strings else s for s in ids)
+        )
+        for lang in LANGS
+    }
+    if demo:
+        publisher = cat.both("ui.demo_source")
+    else:
+        short = ", ".join(dict.fromkeys(_publisher(s) for s in ids))
+        publisher = {lang: short for lang in LANGS}
+    return cat.both(
+        "ui.chart_source",
+        sources={"en": ", ".join(names["en"]), "zh-Hant": "、".join(names["zh-Hant"])},
+        publisher=publisher,
+    )
+
+
+def _publisher(sid: str) -> str:
+    """Who publishes a series, shortly: "FRED" for FRED series, else the catalogue's source."""
+    src = SERIES[sid].source if sid in SERIES else sid
+    return "FRED" if src == FRED else src
 
 
 def _sections(
-    story: Story, *, charts: Sequence[Chart], src: Mapping[str, str], cat: Catalogue, pre_fomc: bool
+    story: Story, *, charts: Sequence[Chart], src: Mapping[str, str], cat: Catalogue, pre_fomc: bool, demo: bool
 ) -> list[dict[str, Any]]:
     """The five sections: title, paragraphs and charts (section 2 is "this week's FOMC" only in the week before
     the decision, else "the next FOMC meeting")."""
@@ -242,7 +262,7 @@ def _sections(
                     "title": c.title,
                     "src": src[c.id],
                     "empty": c.empty,
-                    "sources": cat.both("ui.chart_source", sources=_chart_sources(c.sources, cat)),
+                    "sources": _chart_sources(c.sources, cat, demo=demo),
                 }
                 for c in charts
                 if c.section == n
@@ -282,8 +302,9 @@ def _sensitivity(mc: Figure | None, cat: Catalogue) -> dict[str, Any] | None:
     }
 
 
-def _series_table(figures: Sequence[Figure]) -> list[dict[str, Any]]:
-    """The data-sources appendix: every series a figure used, and those an unavailable figure would use."""
+def _series_table(figures: Sequence[Figure], *, demo: bool, cat: Catalogue) -> list[dict[str, Any]]:
+    """The data-sources appendix: every series a figure used, and those an unavailable figure would use (in a demo
+    edition the values come from the generator, and the source column says so)."""
     used = sorted({s.series for f in figures for s in f.sources} | {sid for f in figures for sid in _needed(f)})
     return [
         {
@@ -291,7 +312,7 @@ def _series_table(figures: Sequence[Figure]) -> list[dict[str, Any]]:
             "title": {"en": SERIES[sid].title, "zh-Hant": SERIES[sid].title_zh},
             "units": SERIES[sid].units,
             "frequency": SERIES[sid].frequency,
-            "source": SERIES[sid].source,
+            "source": cat.both("ui.demo_source") if demo else {lang: SERIES[sid].source for lang in LANGS},
         }
         for sid in used
         if sid in SERIES
@@ -322,7 +343,7 @@ def build(
     figs = {f.key: f for f in figures}
     told: Narrative = narrative(figs, meta, cat)
     story: Story = told.story
-    since_last = changes(figures, meta.previous, cat, vintages=meta.vintages)
+    since_last = changes(figures, meta.previous, cat, vintages=meta.vintages, as_of=meta.as_of)
     sentences = [*told.sentences, *revision_sentences(since_last)]
     fomc = figs.get("days_to_fomc")
     return {
@@ -343,6 +364,7 @@ def build(
             src=dict(chart_src or {c.id: data_uri(c) for c in charts}),
             cat=cat,
             pre_fomc=meta.fomc.pre_fomc,
+            demo=meta.demo,
         ),
         "conclusion": story["conclusion"],
         "summary": told.paragraphs("conclusion"),  # the e-mail's summary: the conclusion's sentences
@@ -351,7 +373,7 @@ def build(
         "rmp": [_figure_row(f, cat) | {"text": f.text} for f in figures if f.key.startswith("rmp_")],
         "sensitivity": _sensitivity(figs.get("miner_cost"), cat),
         "key_figures": [_figure_row(f, cat) for f in figures],
-        "series": _series_table(figures),
+        "series": _series_table(figures, demo=meta.demo, cat=cat),
         "notes": meta.notes,
         "since_last": since_last,
         "generated": cat.both(

@@ -95,8 +95,9 @@ def plain_text(
     for row in context["key_figures"]:
         label = " / ".join(row["label"][lang] for lang in langs)
         value = " / ".join(row["value"][lang] for lang in langs)
-        note = f"  ({row['reason']['en']})" if row["reason"] and "en" in langs else ""
-        lines.append(f"- {label}: {value}{note}")
+        lines.append(f"- {label}: {value}")
+        if row["reason"]:  # the note in every language of the edition, each on its own line
+            lines += [f"  ({row['reason'][lang]})" for lang in langs]
     lines.append("")
     lines += [
         cat.t("email.web_edition", lang, url=url) if url else cat.t("email.no_web_edition", lang) for lang in langs
@@ -114,7 +115,7 @@ def plain_text(
                 )
             )
         )
-        lines.append(t["ui.fred_attribution"][lang])
+        lines.append(t["ui.demo_attribution" if context["demo"] else "ui.fred_attribution"][lang])
     if unsubscribe:
         lines += ["", " / ".join(cat.t("email.unsubscribe", lang) for lang in langs) + f": {unsubscribe}"]
     return "\n".join(lines) + "\n"
