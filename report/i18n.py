@@ -214,8 +214,10 @@ def days(value: float, lang: str) -> str:
 
 @_never_raises
 def hashrate(value_hs: float, lang: str) -> str:
-    """Hash rate in hashes per second shown in EH/s."""
-    return f"{_digits(value_hs / 1e18, lang, 0)} EH/s"
+    """Hash rate in hashes per second shown in EH/s (in Chinese with a no-break space: justified Chinese text
+    would otherwise stretch it into a wide gap)."""
+    space = " " if lang == "en" else "\u00a0"
+    return f"{_digits(value_hs / 1e18, lang, 0)}{space}EH/s"
 
 
 @_never_raises

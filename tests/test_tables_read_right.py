@@ -110,7 +110,7 @@ def test_one_week_after_qt_the_change_since_qt_is_not_a_second_fact(make_ctx):
     assert "383" not in since.text["zh-Hant"]
     data["WRESBAL"] = series([("2025-11-26", 2.89e12), ("2025-12-03", 2.8517e12), ("2025-12-10", 2.88e12)])
     since = {f.key: f for f in reserves(data, make_ctx(D(2025, 12, 15)))}["reserves_since_qt_end"]
-    assert "Since the week to 26 November 2025, the last before QT ended on 1 December 2025" in since.text["en"]
+    assert "Since QT ended on 1 December 2025 (measured from the week to 26 November 2025)" in since.text["en"]
 
 
 def test_chart_sources_name_series_and_publisher_and_the_demo_says_generated(cat):

@@ -75,7 +75,7 @@ HEADLINE = (
     "m2",
     "sofr_days_above_range",
     "payroll_declines_7m",
-    "miner_cost",
+    "btc_price_to_cost",  # the cost alone cannot be read without the price: their ratio says where miners stand
     "supply_in_loss",
 )
 
