@@ -13,7 +13,7 @@ import json
 import sys
 import time
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,6 +26,7 @@ from report.errors import BriefError, ConfigError, PartialFailure, exit_status
 
 if TYPE_CHECKING:
     from report.pipeline.backfill import Every
+    from report.releases import Upcoming
 
 
 @dataclass
@@ -230,9 +231,9 @@ def figures(state: State, as_of: dt.date | None, fmt: str, demo: bool) -> None:
     from report.pipeline.build import figures as key_figures
 
     settings = state.settings()
-    day, figs = key_figures(settings, demo=demo, as_of=as_of, progress=state.progress)
+    day, figs, seen = key_figures(settings, demo=demo, as_of=as_of, progress=state.progress)
     if fmt == "json":
-        click.echo(json.dumps(figures_document(figs, day, demo=demo), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(figures_document(figs, day, demo=demo, seen=seen), ensure_ascii=False, indent=2))
         return
     rows = [("key", "figure", "value", "數值", "observed", "status")]
     for f in figs:
@@ -255,20 +256,41 @@ def figures(state: State, as_of: dt.date | None, fmt: str, demo: bool) -> None:
             click.echo(f"{f.key}: {f.reason['en']}")
 
 
-@cli.command(epilog="Example:\n\n  brief calendar --year 2026")
+@cli.command(
+    epilog="Examples:\n\n  brief calendar --year 2026\n\n  brief calendar --releases --from 2025-12-01 --to 2025-12-31"
+)
 @click.option("--year", type=click.IntRange(1900, 2100), help="Year to list (default: this year).")
 @click.option("--cron", is_flag=True, help="Print crontab lines that run `brief run` weekly and before each meeting.")
+@click.option("--releases", "show_releases", is_flag=True, help="List the data releases (payrolls, CPI, JOLTS, ...).")
+@click.option(
+    "--from", "start", callback=_date, metavar="YYYY-MM-DD", help="With --releases: first day (default: today)."
+)
+@click.option(
+    "--to",
+    "end",
+    callback=_date,
+    metavar="YYYY-MM-DD",
+    help="With --releases: last day (default: 30 days after --from).",
+)
 @click.pass_obj
-def calendar(state: State, year: int | None, cron: bool) -> None:
+def calendar(
+    state: State, year: int | None, cron: bool, show_releases: bool, start: dt.date | None, end: dt.date | None
+) -> None:
     """List FOMC meetings: * marks a Summary of Economic Projections (dot plot); the next meeting and its blackout.
 
     The calendar is data (report/data/fomc_calendar.csv); point fomc_calendar in brief.toml or
-    BRIEF_FOMC_CALENDAR at your own copy to update it.
+    BRIEF_FOMC_CALENDAR at your own copy to update it. With --releases, the data releases instead: the actual
+    dates around the 2025 shutdown, the dates `brief fetch` stored from FRED, else each agency's regular schedule.
     """
     from report.pipeline import calendar as fomc
 
     settings = state.settings()
     today = dt.date.today()
+    if show_releases:
+        _print_releases(fomc.releases(settings, start or today, end or (start or today) + dt.timedelta(days=30)))
+        return
+    if start or end:
+        raise click.UsageError("--from and --to go with --releases")
     if cron:
         for line in fomc.cron_lines(fomc.meetings(settings), today=today, workdir=Path.cwd(), brief=_brief_command()):
             click.echo(line)
@@ -338,6 +360,8 @@ def fetch(state: State, series_csv: str | None, since: dt.date | None, vintages:
         click.echo(f"{sid}: {n} observations")
     for sid in report.unchanged:
         click.echo(f"{sid}: unchanged")
+    if report.release_dates:
+        click.echo(f"release calendar: {sum(report.release_dates.values())} dates from FRED")
     _print_fetch_failures(report)
     requests = ", ".join(f"{name} {n}" for name, n in report.requests.items())
     click.echo(f"Requests: {requests}. Store: {settings.store_path}", err=True)
@@ -658,6 +682,19 @@ def data_import(state: State, files: tuple[Path, ...], series: str | None) -> No
     if failed:
         raise PartialFailure(f"{len(failed)} of {len(files)} files failed; nothing from them was kept")
     click.echo(f"Imported into {settings.store_path}", err=True)
+
+
+def _print_releases(rows: Sequence[Upcoming]) -> None:
+    """The data releases as a table: date, release in both languages, periods, how the date is known."""
+    from report.releases import period_words
+
+    how = {"published": "published", "scheduled": "scheduled", "never": "never"}
+    if not rows:
+        click.echo("No data releases in that period.")
+    for u in rows:
+        periods = ", ".join(period_words(u.release, p, "en") for p in u.periods)
+        note = "by this date (regular schedule)" if u.basis == "schedule" else how[u.status]
+        click.echo(f"{u.date.isoformat()}  {u.release.name['en']} / {u.release.name['zh-Hant']}: {periods}  [{note}]")
 
 
 def _brief_command() -> str:

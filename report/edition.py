@@ -17,6 +17,7 @@ from report.archive import FIGURES, NOTES, PREVIOUS, edition_name, json_bytes, t
 from report.calendar import Meeting, status
 from report.config import Settings
 from report.errors import DataError, UsageError
+from report.releases import Upcoming, week_ahead
 from report.resources import resource_dir
 
 if TYPE_CHECKING:
@@ -95,18 +96,33 @@ def compute_figures(
     from report.figures import INPUT_SERIES, Context, compute_all
 
     data = source.load(INPUT_SERIES, as_of)
-    ctx = Context(as_of=as_of, cat=cat, meetings=tuple(meetings), **settings.assumptions())
+    ctx = Context(as_of=as_of, cat=cat, meetings=tuple(meetings), calendar=source.calendar, **settings.assumptions())
     return compute_all(data, ctx), dict(data)
 
 
-def figures_document(figures: Sequence[Figure], as_of: dt.date, *, demo: bool) -> dict[str, Any]:
-    """The stable JSON interface (docs/figures.md)."""
-    return {
-        "edition": as_of.isoformat(),
-        "demo": demo,
-        "version": __version__,
-        "figures": [f.to_json() for f in figures],
-    }
+def availability(source: ObservationSource, as_of: dt.date) -> dict[str, dict[str, tuple[str, str]]]:
+    """For every input series, how each observation's public date on ``as_of`` was decided, and that date."""
+    from report.figures import INPUT_SERIES
+
+    return {sid: source.availability(sid, as_of) for sid in INPUT_SERIES}
+
+
+def figures_document(
+    figures: Sequence[Figure],
+    as_of: dt.date,
+    *,
+    demo: bool,
+    seen: Mapping[str, Mapping[str, tuple[str, str]]] | None = None,
+) -> dict[str, Any]:
+    """The stable JSON interface (docs/figures.md). With ``seen`` (``availability``), each source observation says
+    how its availability on the edition date was decided and when it became public."""
+    docs = [f.to_json() for f in figures]
+    for doc in docs if seen is not None else []:
+        for src in doc["sources"]:
+            how = seen.get(src["series"], {}).get(src["date"] or "")  # type: ignore[union-attr]
+            if how is not None:
+                src["availability"], src["published"] = how
+    return {"edition": as_of.isoformat(), "demo": demo, "version": __version__, "figures": docs}
 
 
 def mail_settings(settings: Settings) -> MailSettings:
@@ -137,7 +153,8 @@ def make_edition(
     charts, pngs = _charts(inputs, data, figs)
     context = _context(inputs, figs, charts=charts, cat=cat)
     stem = f"liquidity-brief-{inputs.variant}"
-    doc = json_bytes(figures_document(figs, inputs.as_of, demo=inputs.demo))
+    seen = availability(inputs.source, inputs.as_of)
+    doc = json_bytes(figures_document(figs, inputs.as_of, demo=inputs.demo, seen=seen))
     files: dict[str, bytes] = {FIGURES: doc, NARRATIVE: json_bytes(context["narrative"])}
     warnings: list[str] = []
     if "html" in s.formats:
@@ -214,8 +231,16 @@ def _context(
         notes=inputs.notes,
         previous=inputs.previous,
         vintages=dict(inputs.vintages),
+        calendar=inputs.source.calendar,
+        upcoming=_week_ahead(inputs),
     )
     return build_context(figs, charts, meta=meta, cat=cat)
+
+
+def _week_ahead(inputs: EditionInputs) -> list[Upcoming]:
+    """The data releases from the edition to the next FOMC decision, and the first after it."""
+    meeting = status(inputs.meetings, inputs.as_of).meeting
+    return week_ahead(inputs.source.calendar, inputs.as_of, meeting.end if meeting else None)
 
 
 def _page(env: Any, context: Mapping[str, Any], *, media: str, font: str) -> str:
@@ -273,5 +298,6 @@ def _manifest(inputs: EditionInputs) -> dict[str, Any]:
         "templates_sha256": tree_hash(resource_dir("templates")),
         "charts_sha256": tree_hash(resource_dir("charts")),
         "vintages": dict(inputs.vintages),
+        "release_calendar": inputs.source.calendar.version,
         "previous": inputs.previous_name,
     }

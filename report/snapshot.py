@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from report.errors import DataError
+from report.releases import ReleaseCalendar
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -20,12 +21,19 @@ if TYPE_CHECKING:
 
 def snapshot(store: Store, series: Iterable[str], as_of: dt.date) -> tuple[bytes, dict[str, str]]:
     """The exact observations an edition used (stored units, as they stood on ``as_of``), gzipped JSON, and the
-    vintage kind per series ("vintages" where ALFRED periods were stored, else "publication lag")."""
-    body: dict[str, Any] = {"as_of": as_of.isoformat(), "series": {}}
+    vintage kind per series ("vintages" where ALFRED periods were stored, else "publication lag").
+
+    Each row is ``[date, value, basis, published]``: how the observation's public date is known (``vintage``,
+    ``release``, ``schedule`` or ``estimated``) and that date; a snapshot written before the release calendar has
+    ``[date, value]`` rows and still reads."""
+    body: dict[str, Any] = {"as_of": as_of.isoformat(), "calendar": store.calendar.to_json(), "series": {}}
     kinds = {}
     for sid in series:
-        rows = store.observations(sid, as_of)
-        body["series"][sid] = {"scale": store.scale(sid), "rows": [[d.isoformat(), v] for d, v in rows]}
+        rows = store.visible(sid, as_of)
+        body["series"][sid] = {
+            "scale": store.scale(sid),
+            "rows": [[d.isoformat(), v, a.basis, a.date.isoformat()] for d, v, a in rows],
+        }
         kinds[sid] = store.vintage_kind(sid)
     return gzip.compress(json.dumps(body, separators=(",", ":")).encode(), mtime=0), kinds
 
@@ -41,6 +49,16 @@ class SnapshotStore:
         except (OSError, ValueError, EOFError, KeyError, TypeError) as exc:
             raise DataError(f"cannot read the data snapshot {path}: {exc}") from exc
 
+    @property
+    def calendar(self) -> ReleaseCalendar:
+        """The release calendar the edition was built with (the bundled one for an older snapshot)."""
+        return ReleaseCalendar.from_json(self._body.get("calendar"))
+
+    def availability(self, series_id: str, as_of: dt.date) -> dict[str, tuple[str, str]]:
+        """How each archived observation's public date was decided, and that date (none in an older snapshot)."""
+        rows = self._body["series"].get(series_id, {"rows": []})["rows"]
+        return {r[0]: (r[2], r[3]) for r in rows if len(r) >= 4 and r[0] <= as_of.isoformat()}
+
     def first_date(self) -> dt.date | None:
         """The earliest observation in the snapshot."""
         dates = [rows[0][0] for s in self._body["series"].values() if (rows := s["rows"])]
@@ -53,8 +71,8 @@ class SnapshotStore:
         out = {}
         for sid in series_ids:
             entry = self._body["series"].get(sid, {"scale": 1.0, "rows": []})
-            rows = [(d, v) for d, v in entry["rows"] if d <= as_of.isoformat()]
-            index = pd.DatetimeIndex([pd.Timestamp(d) for d, _ in rows], name="date")
-            values = [float("nan") if v is None else v * entry["scale"] for _, v in rows]
+            rows = [r for r in entry["rows"] if r[0] <= as_of.isoformat()]
+            index = pd.DatetimeIndex([pd.Timestamp(r[0]) for r in rows], name="date")
+            values = [float("nan") if r[1] is None else r[1] * entry["scale"] for r in rows]
             out[sid] = pd.Series(values, index=index, name=sid, dtype="float64")
         return out

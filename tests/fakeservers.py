@@ -44,6 +44,7 @@ class FredSeries:
 class State:
     fred: dict[str, FredSeries] = field(default_factory=dict)
     json_routes: dict[str, object] = field(default_factory=dict)  # path prefix -> JSON body
+    release_dates: dict[str, list[str]] = field(default_factory=dict)  # FRED release id -> its dates
     faults: dict[str, list[str]] = field(default_factory=dict)
     log: list[str] = field(default_factory=list)
     slow_seconds: float = 1.5
@@ -189,6 +190,13 @@ class Handler(BaseHTTPRequestHandler):
                 ),
                 "text/xml",
             )
+        if url.path == "/fred/release/dates":  # FRED's JSON answer (file_type=json)
+            dates = [
+                {"release_id": int(q["release_id"]), "date": d}
+                for d in self.state.release_dates.get(q["release_id"], [])
+            ]
+            body = {"realtime_start": q.get("realtime_start"), "count": len(dates), "release_dates": dates}
+            return self._send(200, json.dumps(body).encode(), "application/json")
         series = self.state.fred.get(q.get("series_id", ""))
         if series is None:
             return self._send(400, _fred_error("Bad Request.  The series does not exist."), "text/xml")

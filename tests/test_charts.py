@@ -1,10 +1,13 @@
 """Charts drawn from the demo store: every catalogue chart renders, and the chart's facts come from figures."""
 
+import dataclasses
 import datetime as dt
+import re
 
 import pytest
 
 from report import charts
+from report.charts import _box, _crossings
 from report.charts.base import _num
 from report.figures import INPUT_SERIES, compute_all
 from report.figures.bitcoin import production_cost
@@ -80,6 +83,7 @@ def test_legends_sit_above_the_plot_never_on_the_data(drawn, fmt):
             box = leg.get_window_extent(renderer)
             assert box.y0 >= plot.y1 - 0.5, (cid, fmt)  # wholly above the axes, so it crosses no data
             assert box.x1 <= fig.bbox.width + 0.5 and box.x0 >= -0.5, (cid, fmt)  # and inside the figure
+            assert box.x1 <= plot.x1 + 0.5, (cid, fmt)  # never past the plot's right edge: more rows instead
         title = fig.axes[0].title.get_window_extent(renderer)
         assert title.y1 <= fig.bbox.height + 0.5, (cid, fmt)  # the title is not cut off at the top
         for leg in legends:
@@ -114,7 +118,7 @@ def _texts(fig):
 def test_latest_value_is_written_at_the_end_of_each_line(drawn):
     data, _, _ = drawn
     texts = _texts(_figure(drawn, "sofr"))
-    assert f"{data['SOFR'].dropna().iloc[-1]:.2f}".rstrip("0").rstrip(".") + "%" in texts
+    assert f"{data['SOFR'].dropna().iloc[-1]:.2f}%" in texts
     texts = _texts(_figure(drawn, "reserves"))
     last = data["WRESBAL"].dropna().iloc[-1] / 1e12
     assert f"{last:.2f}".rstrip("0").rstrip(".") in texts
@@ -130,7 +134,7 @@ def test_value_labels_do_not_overlap_each_other(drawn):
         for fmt in ("svg",):
             fig = _figure(drawn, cid, fmt)
             renderer = FigureCanvasAgg(fig).get_renderer()
-            boxes = [t.get_window_extent(renderer) for a in fig.axes for t in a.texts if t.get_text()[:1].isdigit()]
+            boxes = [_box(t, renderer) for a in fig.axes for t in a.texts if t.get_text()[:1].isdigit()]
             for i, a in enumerate(boxes):
                 for b in boxes[i + 1 :]:
                     assert not a.overlaps(b), (cid, fmt)
@@ -172,3 +176,100 @@ def test_phone_charts_come_beside_their_page_charts(drawn):
     assert b"<text" in page and b"<text" in phone  # text kept as text (searchable, small)
     assert b"font-size: 7.5px" in page and b"font-size: 7.5px" not in phone  # larger type on a phone
     assert len(phone) < 80_000 and len(page) < 80_000  # small SVG: text kept as text, thinned points
+
+
+ISO_MONTH = re.compile(r"\d{4}-\d{2}")
+
+
+def _date_ticks(fig):
+    """The date tick labels shown on a laid-out chart."""
+    ax = fig.axes[0]
+    lo, hi = ax.get_xlim()
+    locs = [t for t in ax.xaxis.get_major_locator()() if lo <= t <= hi]
+    return ax.xaxis.get_major_formatter().format_ticks(locs)
+
+
+@pytest.mark.parametrize("langs", [("zh-Hant", "en"), ("zh-Hant",), ("en",)])
+def test_date_ticks_are_never_iso_months(drawn, langs):
+    data, figs, settings = drawn
+    settings = dataclasses.replace(settings, langs=langs)
+    catalogue = charts.load_catalogue(settings.style_dir)
+    for cid in charts.chart_ids(settings):
+        for fmt in ("svg", "phone"):
+            fig = charts.draw(cid, settings, data=data, figures=figs, catalogue=catalogue, fmt=fmt)
+            ticks = _date_ticks(fig)
+            assert len(ticks) >= 2 and not [t for t in ticks if ISO_MONTH.search(t)], (cid, fmt, ticks)
+            if langs == ("zh-Hant",):  # Chinese alone: 2024年, 10月 over 2025年
+                assert all("年" in t or "月" in t for t in ticks), (cid, fmt, ticks)
+    sofr = _date_ticks(charts.draw("sofr", settings, data=data, figures=figs, catalogue=catalogue))
+    assert any(str(settings.as_of.year) in t for t in sofr)  # a short window still says which year
+
+
+def test_time_axis_ends_about_a_month_after_the_last_observation(drawn):
+    import matplotlib.dates as mdates
+
+    data, _, _ = drawn
+    last = {"sofr": "SOFR", "m2": "M2SL", "reserves": "WRESBAL", "inflation": "CPIAUCSL", "payrolls": "PAYEMS"}
+    for cid, sid in last.items():
+        for fmt in ("svg", "phone"):
+            hi = mdates.num2date(_figure(drawn, cid, fmt).axes[0].get_xlim()[1]).replace(tzinfo=None)
+            end = data[sid].dropna().index[-1].to_pydatetime()
+            assert dt.timedelta(0) < hi - end <= dt.timedelta(days=45), (cid, fmt, hi, end)
+
+
+def test_value_labels_have_the_precision_of_the_prose(drawn):
+    def labels(cid):
+        return [t for t in _texts(_figure(drawn, cid)) if t[:1].isdigit()]
+
+    assert all(re.fullmatch(r"\d\.\d\d%", t) for t in labels("sofr")) and len(labels("sofr")) == 2  # 3.90%
+    assert all(re.fullmatch(r"\d+\.\d%", t) for t in labels("inflation"))  # 3.0%, not 3% or 2.96%
+    assert next(t for t in labels("reserves") if t.endswith("%")).count(".") == 1
+    assert re.fullmatch(r"\d+\.\d%", next(t for t in labels("reserves") if t.endswith("%")))
+
+
+@pytest.mark.parametrize("fmt", ["svg", "phone", "png"])
+def test_value_labels_sit_right_of_the_plot_off_the_data(drawn, fmt):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    settings = drawn[2]
+    for cid in charts.chart_ids(settings):
+        fig = _figure(drawn, cid, fmt)
+        renderer = FigureCanvasAgg(fig).get_renderer()
+        plot = fig.axes[0].get_window_extent(renderer)
+        boxes = [_box(t, renderer) for a in fig.axes for t in a.texts if re.match(r"[\d−]", t.get_text())]
+        assert boxes, cid
+        for b in boxes:
+            assert b.x0 >= plot.x1 and b.x1 <= fig.bbox.width + 0.5, (cid, fmt)  # in the margin, inside the page
+            assert plot.y0 - 0.5 <= b.y0 and b.y1 <= plot.y1 + 0.5, (cid, fmt)  # beside the plot, not the legend
+        for i, a in enumerate(boxes):
+            assert not any(a.overlaps(b) for b in boxes[i + 1 :]), (cid, fmt)
+        for a in fig.axes[1:]:  # a right-hand axis' numbers are written beyond the labels
+            ticks = [t.get_window_extent(renderer) for t in a.get_yticklabels() if t.get_text()]
+            assert all(not t.overlaps(b) for t in ticks for b in boxes), (cid, fmt)
+
+
+@pytest.mark.parametrize("fmt", ["svg", "phone"])
+def test_runoff_is_drawn_as_the_drop_from_the_peak_and_crosses_no_line(drawn, fmt):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = _figure(drawn, "balance_sheet", fmt)
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    ax = fig.axes[0]
+    note = next(t for t in ax.texts if "QT" in t.get_text())
+    box = _box(note, renderer)
+    labels = [t for t in ax.texts if t.get_text()[:1].isdigit()]
+    assert _crossings(fig, box, labels, renderer) == 0, fmt  # on no line, scenario dash or value label
+    assert box.y1 <= ax.get_window_extent(renderer).y1 + 0.5  # inside the plot, under the legend
+    detail = drawn[1]["qt_runoff"].detail
+    arrow = next(t for t in ax.texts if t.get_text() == "" and t.arrow_patch is not None)
+    assert arrow.xyann[1] == pytest.approx(detail["peak"] / 1e12)  # from the peak level ...
+    assert arrow.xy[1] == pytest.approx(detail["end_level"] / 1e12)  # ... down to the level at the end of QT
+
+
+def test_hashrate_leaves_headroom_above_the_highest_difficulty(drawn):
+    data, _, _ = drawn
+    for fmt in ("svg", "phone"):
+        right = _figure(drawn, "hashrate", fmt).axes[1]
+        lo, hi = right.get_ylim()
+        top = data["BTC_DIFFICULTY"].dropna().max() / 1e12
+        assert hi - top >= 0.08 * (hi - lo), fmt

@@ -72,11 +72,14 @@ def test_figures_json_is_the_documented_interface(run):
         assert f["status"] in {"ok", "stale", "unavailable"}
         assert set(f["label"]) == set(f["text"]) == {"en", "zh-Hant"}
         for s in f["sources"]:
-            assert set(s) == {"series", "date"}
+            # each observation says how its availability on the edition date was decided (docs/figures.md)
+            assert set(s) == {"series", "date", "availability", "published"}
+            assert s["availability"] in {"vintage", "release", "schedule", "estimated"}
+            assert s["published"] <= doc["edition"]
     res = next(f for f in doc["figures"] if f["key"] == "reserves")
     assert res["unit"] == "USD" and 2.85e12 < res["value"] < 2.87e12  # plain dollars, not millions
     share = next(f for f in doc["figures"] if f["key"] == "reserves_gdp_share")
-    assert share["unit"] == "percent" and 9.1 < share["value"] < 9.3
+    assert share["unit"] == "percent" and 9.3 < share["value"] < 9.5  # over Q2 GDP, public on 8 December
 
 
 def test_figures_table(run):

@@ -15,7 +15,7 @@ def ref(demo_data_dir):
     from report.config import Settings
 
     s = Settings(data_dir=demo_data_dir)
-    day, figs = figures(s, demo=True)
+    day, figs, _ = figures(s, demo=True)
     assert day == dt.date(2025, 12, 8)
     return {f.key: f for f in figs}
 
@@ -39,13 +39,14 @@ def test_every_input_series_covered_2019_to_edition(demo_data_dir):
             obs = st.observations(sid, demo.END)
             assert obs, sid
             assert obs[0][0] <= dt.date(2019, 1, 2) or sid == "IORB", sid  # IORB exists from July 2021
-            assert obs[-1][0] >= dt.date(2025, 7, 1), sid
+            # GDP: the second quarter is the latest public on 8 December 2025 (the third came out on 23 December)
+            assert obs[-1][0] >= (dt.date(2025, 4, 1) if sid == "GDP" else dt.date(2025, 7, 1)), sid
         assert st.last_published() <= demo.END
 
 
 def test_reference_figures(ref):
     assert round(ref["reserves"].value / 1e12, 2) == 2.86
-    assert round(ref["reserves_gdp_share"].value, 1) == 9.2
+    assert round(ref["reserves_gdp_share"].value, 1) == 9.4  # over Q2 GDP, the latest public on 8 December
     assert round(ref["qt_runoff"].value / 1e12, 1) == 2.4
     assert ref["qt_runoff"].detail["peak_date"].startswith("2022-04")
     assert round(ref["m2"].value / 1e12, 1) == 22.3 and ref["m2"].detail["record"]
@@ -75,7 +76,7 @@ def test_as_of_sees_only_what_was_published(demo_data_dir):
     s = Settings(data_dir=demo_data_dir)
     f = {x.key: x for x in figures(s, demo=True, as_of=dt.date(2025, 12, 3))[1]}
     assert f["reserves"].observed == dt.date(2025, 11, 26)  # the week to 3 December is published on the 4th
-    assert f["payroll_change"].observed == dt.date(2025, 10, 1)  # November payrolls not yet published
+    assert f["payroll_change"].observed == dt.date(2025, 9, 1)  # October and November came out on 16 December
     g = {x.key: x for x in figures(s, demo=True, as_of=dt.date(2025, 12, 4))[1]}
     assert g["reserves"].observed == dt.date(2025, 12, 3)
 

@@ -121,13 +121,13 @@ def test_blockchain_com_difficulty_file_never_becomes_an_adjustment(tmp_path):
     assert r.exit_code == 0, r.output
     from report.pipeline.build import figures
 
-    _, figs = figures(Settings(data_dir=tmp_path, out_dir=tmp_path / "out"), demo=False, as_of=D(2026, 2, 20))
+    _, figs, _ = figures(Settings(data_dir=tmp_path, out_dir=tmp_path / "out"), demo=False, as_of=D(2026, 2, 20))
     f = by_key(figs)["difficulty_change"]
     assert f.status == "unavailable" and "Blockchain.com" in f.reason["en"]
     forced = tmp_path / "forced"
     r = CliRunner().invoke(cli, ["--data-dir", str(forced), "data", "import", "--series", "BTC_DIFFICULTY", str(chart)])
     assert r.exit_code == 0, r.output
-    _, figs = figures(Settings(data_dir=forced, out_dir=forced / "out"), demo=False, as_of=D(2026, 2, 20))
+    _, figs, _ = figures(Settings(data_dir=forced, out_dir=forced / "out"), demo=False, as_of=D(2026, 2, 20))
     f = by_key(figs)["difficulty_change"]
     assert f.status == "unavailable" and "not daily" in f.reason["en"]
 
@@ -179,8 +179,9 @@ def test_a_month_never_published_is_said_so(make_ctx):
     unrate = series([("2025-08-01", 4.3), ("2025-09-01", 4.4), ("2025-11-01", 4.5)])
     f = by_key(labour({"UNRATE": unrate}, make_ctx(D(2025, 12, 8))))["unemployment_rate"]
     assert f.value == 4.5 and f.observed == D(2025, 11, 1)
-    assert "October 2025 was never published" in f.text["en"]
-    assert "2025年10月的失業率資料未曾公布。" in f.text["zh-Hant"]
+    # the release calendar knows why: the household survey was not collected in the shutdown
+    assert "October 2025 was never published: the household survey was not collected" in f.text["en"]
+    assert "2025年10月的失業率資料從未公布，因政府停擺期間未進行家庭調查。" in f.text["zh-Hant"]
     assert f.detail["never_published"] == ["2025-10-01"]
     payems = series([("2025-08-01", 159_000e3), ("2025-09-01", 159_100e3), ("2025-11-01", 159_150e3)])
     g = by_key(labour({"PAYEMS": payems}, make_ctx(D(2025, 12, 8))))["payroll_change"]
@@ -219,11 +220,19 @@ def test_stale_and_missing_read_as_footnotes(make_ctx):
             [300.0 + i * 0.7 for i in range(13)], index=pd.date_range("2024-09-01", periods=13, freq="MS")
         ),
     }
-    figs = compute_all(data, make_ctx(D(2025, 12, 8)))
+    # on 8 December 2025 September's CPI is the latest there is (October's was never published, November's came
+    # out on 18 December); by 20 January 2026 November's and December's are out
+    assert by_key(compute_all(data, make_ctx(D(2025, 12, 8))))["cpi_yoy"].status == "ok"
+    figs = compute_all(data, make_ctx(D(2026, 1, 20)))
     assert_footnotes(figs)
     cpi = by_key(figs)["cpi_yoy"]
-    assert cpi.status == "stale" and cpi.reason["en"] == "The latest CPI data are from September 2025."
-    assert cpi.reason["zh-Hant"] == "消費者物價指數（CPI）最新資料僅至2025年9月。"
+    assert cpi.status == "stale" and cpi.reason["en"] == (
+        "The latest CPI data are from September 2025, though the November 2025 figures came out on 18 December 2025."
+    )
+    assert (
+        cpi.reason["zh-Hant"]
+        == "消費者物價指數（CPI）最新資料僅至2025年9月，但2025年11月的資料已於2025年12月18日公布。"
+    )
 
 
 @pytest.mark.skipif(not REAL_DATA.is_dir(), reason=f"real data folder {REAL_DATA} is absent")
@@ -231,11 +240,11 @@ def test_stale_and_missing_read_as_footnotes(make_ctx):
 def test_real_data_footnotes(real_store, as_of):
     from report.pipeline.build import figures
 
-    _, figs = figures(real_store, demo=False, as_of=as_of)
+    _, figs, _ = figures(real_store, demo=False, as_of=as_of)
     assert_footnotes(figs)
     f = by_key(figs)
-    if as_of == D(2025, 12, 8):
-        assert "October 2025 was never published" in f["unemployment_rate"].text["en"]
+    if as_of == D(2025, 12, 8):  # September's rate, the latest public (October's never was, November's on the 16th)
+        assert f["unemployment_rate"].observed == D(2025, 9, 1) and f["unemployment_rate"].status == "ok"
         assert f["days_to_fomc"].value == 2
         assert f["fed_assets_since_qt_end"].value < 0  # the week after QT ended
     else:

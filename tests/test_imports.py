@@ -93,11 +93,13 @@ def test_vintages_replace_estimates_and_plain_rows_never_override_them(tmp_path)
     with Store(tmp_path / "s.sqlite") as st:
         import_files(st, [write(tmp_path, "PAYEMS.csv", "observation_date,PAYEMS\n2025-09-01,1\n2025-10-01,2\n")])
         done, failed = import_files(
-            st, [write(tmp_path, "v.csv", "observation_date,PAYEMS_20251107\n2025-09-01,159250\n")]
+            st, [write(tmp_path, "v.csv", "observation_date,PAYEMS_20251121\n2025-09-01,159250\n")]
         )
         assert failed == [] and done[0].format == "alfred" and done[0].counts == {"PAYEMS": 1}
-        # the vintage replaces the estimate of the date it covers, from its vintage date on; 2025-10-01 stays
-        assert st.observations("PAYEMS", D(2025, 12, 8)) == [(D(2025, 9, 1), 159250.0), (D(2025, 10, 1), 2.0)]
-        assert st.observations("PAYEMS", D(2025, 11, 6)) == [(D(2025, 9, 1), 1.0)]  # the estimate until then
+        # the vintage replaces the estimate of the date it covers, from its vintage date on; 2025-10-01 stays (a
+        # plain row, public from its release on 16 December 2025 by the release calendar)
+        assert st.observations("PAYEMS", D(2025, 12, 16)) == [(D(2025, 9, 1), 159250.0), (D(2025, 10, 1), 2.0)]
+        assert st.observations("PAYEMS", D(2025, 12, 15)) == [(D(2025, 9, 1), 159250.0)]
+        assert st.observations("PAYEMS", D(2025, 11, 20)) == [(D(2025, 9, 1), 1.0)]  # the estimate until then
         import_files(st, [write(tmp_path, "PAYEMS.csv", "observation_date,PAYEMS\n2025-09-01,9\n2025-10-01,3\n")])
-        assert st.observations("PAYEMS", D(2025, 12, 8)) == [(D(2025, 9, 1), 159250.0), (D(2025, 10, 1), 3.0)]
+        assert st.observations("PAYEMS", D(2025, 12, 16)) == [(D(2025, 9, 1), 159250.0), (D(2025, 10, 1), 3.0)]

@@ -11,6 +11,7 @@ web page each chart is also drawn phone-sized (``"phone"``), with larger type.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -23,6 +24,7 @@ import pandas as pd
 from matplotlib import style
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure as MplFigure
+from matplotlib.text import Annotation, Text
 
 from report.charts.base import (
     LABEL_PT,
@@ -34,6 +36,7 @@ from report.charts.base import (
     ChartSettings,
     Mark,
     NoData,
+    Note,
     _date_axis,
     _text,
     load_catalogue,
@@ -47,9 +50,12 @@ def _pt(px: float, fig: MplFigure) -> float:
     return px * 72.0 / fig.dpi
 
 
+_LANG_BREAK = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef])\s+(?=[A-Za-z0-9$\\])")  # 中文 English
+
+
 def _place_legend(fig: MplFigure, ax: Axes, renderer: Any) -> Any:
     """One legend for every axis of the chart, in a band above the plot (never on the data): as many columns as
-    fit the plot's width."""
+    fit the plot's width; where one entry alone is wider, each language of it on a line of its own."""
     handles: list[Any] = []
     labels: list[str] = []
     for a in fig.axes:
@@ -59,11 +65,12 @@ def _place_legend(fig: MplFigure, ax: Axes, renderer: Any) -> Any:
                 labels.append(lab)
     if not handles:
         return None
-    width = ax.get_window_extent(renderer).width
-    for ncols in range(len(handles), 0, -1):
+    right = ax.get_window_extent(renderer).x1
+    tries = [(n, labels) for n in range(len(handles), 0, -1)] + [(1, [_LANG_BREAK.sub("\n", x) for x in labels])]
+    for ncols, texts in tries:
         leg = ax.legend(
             handles,
-            labels,
+            texts,
             loc="lower left",
             bbox_to_anchor=(0.0, 1.0),
             ncols=ncols,
@@ -73,68 +80,181 @@ def _place_legend(fig: MplFigure, ax: Axes, renderer: Any) -> Any:
             columnspacing=1.1,
             handletextpad=0.4,
         )
-        if leg.get_window_extent(renderer).width <= width or ncols == 1:
+        if leg.get_window_extent(renderer).x1 <= right + 0.5:  # never past the plot's right edge
             return leg
-    return None  # pragma: no cover (the loop always returns)
+    return leg  # the narrowest there is
 
 
-def _label_marks(fig: MplFigure, marks: Sequence[Mark], renderer: Any, size: float) -> float:
-    """Write each mark right of its last point, nudged apart vertically so no two overlap; returns the room (in
-    points) the labels need right of the latest date."""
-    if not marks:
-        return 0.0
+LABEL_GAP = 4.0  # points between the plot's right edge and the latest-value labels
+END_PAD_DAYS = (7.0, 31.0)  # the time axis runs on past the last observation by 4% of the window, within these
 
-    def height(m: Mark) -> float:
-        return float(m.ax.transData.transform((mdates.date2num(m.x), m.y))[1])
 
-    ordered = sorted(marks, key=height)
-    ys = [_pt(height(m), fig) for m in ordered]
-    gap = (size + 1.5) * max(m.text.count("\n") + 1 for m in ordered)
-    for i in range(1, len(ys)):
-        ys[i] = max(ys[i], ys[i - 1] + gap)
-    widest = 0.0
-    for y_pt, m in zip(ys, ordered, strict=True):
-        _, y0 = m.ax.transData.transform((mdates.date2num(m.x), m.y))
-        t = m.ax.annotate(
+def _fit_time_axis(fig: MplFigure) -> None:
+    """The time axis from the first to the last thing drawn (projections included), with a few days' to a month's
+    room each side: it never runs a quarter past the data."""
+    axes = [a for a in fig.axes if a.has_data()]
+    lo = min(a.dataLim.x0 for a in axes)
+    hi = max(a.dataLim.x1 for a in axes)
+    pad = min(max((hi - lo) * 0.04, END_PAD_DAYS[0]), END_PAD_DAYS[1])
+    fig.axes[0].set_xlim(lo - pad, hi + pad)  # twin axes share it
+
+
+def _box(t: Text, renderer: Any) -> Any:
+    """A text's box without its leader line (an annotation's own box takes the line in)."""
+    if isinstance(t, Annotation):
+        t.update_positions(renderer)  # where its offset puts it now
+    return Text.get_window_extent(t, renderer)
+
+
+def _make_labels(fig: MplFigure, marks: Sequence[Mark], renderer: Any, size: float) -> tuple[list[Any], float]:
+    """One text per mark, not yet placed, and the width (points) of the widest: the room they need right of the
+    plot."""
+    texts = [
+        m.ax.annotate(
             m.text,
             xy=(m.x, m.y),
-            xytext=(4, y_pt - _pt(y0, fig)),
-            textcoords="offset points",
+            xytext=(1.0, 0.5),
+            textcoords="axes fraction",
             ha="left",
             va="center",
             fontsize=size,
+            linespacing=1.05,
             color=m.color,
             fontweight="bold",
             annotation_clip=False,
+            # a short leader line from the last point to its label
+            arrowprops={"arrowstyle": "-", "color": m.color, "lw": 0.6, "shrinkA": 1.5, "shrinkB": 1.5},
         )
-        widest = max(widest, _pt(t.get_window_extent(renderer).width, fig))
-    return widest + 6
+        for m in marks
+    ]
+    widest = max((_pt(_box(t, renderer).width, fig) for t in texts), default=0.0)
+    return texts, widest
+
+
+def _stack(wanted: Sequence[float], heights: Sequence[float], top: float) -> list[float]:
+    """Label centres (points from the plot's bottom, ascending) as near as can be to ``wanted``, no two
+    overlapping, all between 0 and ``top``."""
+    ys = list(wanted)
+    ys[0] = max(ys[0], heights[0] / 2)  # the lowest label stays above the plot's bottom
+    for i in range(1, len(ys)):  # push up, from the lowest
+        ys[i] = max(ys[i], ys[i - 1] + (heights[i - 1] + heights[i]) / 2)
+    ys[-1] = min(ys[-1], top - heights[-1] / 2)
+    for i in range(len(ys) - 2, -1, -1):  # then down, from the highest, if the top one was over the plot's top
+        ys[i] = min(ys[i], ys[i + 1] - (heights[i] + heights[i + 1]) / 2)
+    return ys
+
+
+def _place_labels(fig: MplFigure, marks: Sequence[Mark], texts: Sequence[Any], renderer: Any, gap: float) -> None:
+    """Each label right of the plot at the height of its line's last point, nudged apart vertically, joined to
+    that point by its leader line; ``gap``: points from the plot's right edge."""
+    if not marks:
+        return
+    ax = fig.axes[0]
+    box = ax.get_window_extent(renderer)
+    w, h = _pt(box.width, fig), _pt(box.height, fig)
+
+    def height(m: Mark) -> float:
+        m.ax.get_ylim()  # settle the autoscaled limits first
+        return _pt(float(m.ax.transData.transform((mdates.date2num(m.x), m.y))[1]) - box.y0, fig)
+
+    order = sorted(range(len(marks)), key=lambda i: height(marks[i]))
+    heights = [_pt(_box(texts[i], renderer).height, fig) + 1.0 for i in order]
+    ys = _stack([height(marks[i]) for i in order], heights, h)
+    for i, y in zip(order, ys, strict=True):
+        texts[i].set_position((1.0 + gap / w, y / h))
+
+
+def _crossings(fig: MplFigure, box: Any, avoid: Sequence[Any], renderer: Any) -> int:
+    """How many lines of the chart (and texts in ``avoid``) a text's box crosses."""
+    n = sum(_box(a, renderer).overlaps(box) for a in avoid)
+    for a in fig.axes:
+        for line in a.get_lines():
+            path = line.get_transform().transform_path(line.get_path())
+            n += len(path) > 0 and path.intersects_bbox(box, filled=False)
+    return n
+
+
+def _spot_score(fig: MplFigure, t: Text, renderer: Any, avoid: Sequence[Any]) -> int:
+    """How bad a note's spot is: 2 for each line or text it crosses, 1 if it leaves the plot, 10 the figure."""
+    box = _box(t, renderer)
+    plot, page = fig.axes[0].get_window_extent(renderer), fig.bbox
+    inside = plot.x0 <= box.x0 and box.x1 <= plot.x1 and plot.y0 <= box.y0 and box.y1 <= plot.y1
+    on_page = page.x0 <= box.x0 and box.x1 <= page.x1 and page.y0 <= box.y0 and box.y1 <= page.y1
+    return 2 * _crossings(fig, box, avoid, renderer) + (0 if inside else 1) + (0 if on_page else 10)
+
+
+def _note(n: Note, text: str, spot: tuple[Any, float, float, float, str, str], size: float) -> Annotation:
+    x, y, dx, dy, ha, va = spot
+    t = n.ax.annotate(text, xy=(x, y), xytext=(dx, dy), textcoords="offset points", ha=ha, va=va)
+    t.set(color=n.color, fontsize=size, linespacing=1.1, annotation_clip=False)
+    return t
+
+
+def _raise_top(n: Note, t: Annotation, renderer: Any) -> None:
+    """Raise the axis' top just enough for a note written above its anchor to sit inside the plot."""
+    lo, hi = n.ax.get_ylim()
+    plot, box = n.ax.get_window_extent(renderer), _box(t, renderer)
+    over = box.y1 - n.ax.transData.transform((0, t.xy[1]))[1] + 2  # pixels the text rises above its anchor
+    anchor = (t.xy[1] - lo) / (hi - lo)  # the anchor's height, a share of the plot's
+    if box.y1 + 2 > plot.y1 and over < plot.height:
+        n.ax.set_ylim(lo, lo + (hi - lo) * anchor * plot.height / (plot.height - over))
+
+
+def _place_notes(fig: MplFigure, notes: Sequence[Note], renderer: Any, size: float, avoid: Sequence[Any]) -> bool:
+    """Each note at the first spot and wording where it crosses nothing and stays in the plot, else above the
+    data (``Note.above``) or where it is least in the way (see ``_spot_score``); True if an axis' top was raised
+    for one."""
+    raised = False
+    for n in notes:
+        best: tuple[int, Annotation] | None = None
+        for text in n.texts:
+            for spot in n.spots:
+                t = _note(n, text, spot, size)
+                score = _spot_score(fig, t, renderer, avoid)
+                if best is None or score < best[0]:
+                    if best is not None:
+                        best[1].remove()
+                    best = (score, t)
+                else:
+                    t.remove()
+                if score == 0:
+                    break
+            if best is not None and best[0] == 0:
+                break
+        if best is not None and best[0] > 0 and n.above is not None:
+            best[1].remove()
+            best = (0, _note(n, n.texts[0], n.above, size))
+            _raise_top(n, best[1], renderer)
+            raised = True
+        if best is not None:
+            avoid = [*avoid, best[1]]
+    return raised
 
 
 def _layout(fig: MplFigure, c: ChartCtx, title: str, *, phone: bool) -> None:
-    """Title, legend band and latest-value labels, placed with fixed margins measured once (no constrained
-    layout: it costs twice the time)."""
+    """Latest-value labels right of the plot, then legend band and title, placed with fixed margins measured once
+    (no constrained layout: it costs twice the time)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     ax = fig.axes[0]
     renderer = FigureCanvasAgg(fig).get_renderer()
     size = LABEL_PT + (1.5 if phone else 0.0)
-    # room right of the last date for the value labels, as a share of the date range
-    room = _label_marks(fig, c.marks, renderer, size)
-    if room and ax.get_xticks().size:
-        lo, hi = ax.get_xlim()
-        width_pt = _pt(ax.get_window_extent(renderer).width, fig)
-        last = max(mdates.date2num(m.x) for m in c.marks)
-        need = last + (hi - lo) * room / max(width_pt - room, 1.0)
-        if need > hi:
-            for a in fig.axes:
-                a.set_xlim(lo, need)
+    texts, widest = _make_labels(fig, c.marks, renderer, size)
+    if widest:  # make room for the labels right of the plot; a right-hand axis' ticks move out beyond them
+        room = widest + LABEL_GAP + 2
+        right = fig.subplotpars.right - room / (fig.get_figwidth() * 72.0)
+        fig.subplots_adjust(right=right)
+        for a in fig.axes[1:]:
+            a.tick_params(axis="y", pad=room + 1)
     leg = _place_legend(fig, ax, renderer)
     leg_h = _pt(leg.get_window_extent(renderer).height, fig) + 3 if leg is not None else 0.0
     t = ax.set_title(title, pad=leg_h + 5)
     title_h = _pt(t.get_window_extent(renderer).height, fig)
     fig_h = fig.get_figheight() * 72.0
     fig.subplots_adjust(top=1.0 - (leg_h + 5 + title_h + 6) / fig_h)
+    _place_labels(fig, c.marks, texts, renderer, LABEL_GAP)
+    if _place_notes(fig, c.notes, renderer, LABEL_PT + 0.5, texts):
+        _place_labels(fig, c.marks, texts, renderer, LABEL_GAP)  # the lines' ends moved when the top was raised
 
 
 def _phone_title(entry: Mapping[str, str], langs: Sequence[str]) -> str:
@@ -168,7 +288,9 @@ def draw(
     """One chart from the catalogue as a laid-out matplotlib figure, or None when it has no data."""
     spec = catalogue[chart_id]
     langs = settings.langs
-    phone = fmt == "phone"
+    # the e-mail's PNG is laid out as the phone chart: most newsletters are read on a phone, where a page-sized
+    # chart scaled to the screen has 5-pixel text
+    phone = fmt in ("phone", "png")
     start = pd.Timestamp(settings.as_of) - pd.Timedelta(days=round(365.25 * float(spec["years"])))
     ctx = ChartCtx(spec, catalogue["labels"], langs, start, settings, data, figures, settings_phone=phone)
     fig = MplFigure()
@@ -180,7 +302,10 @@ def draw(
         fig.subplots_adjust(right=0.86 if phone else 0.915)
     ax = fig.axes[0]
     if ax.get_xticks().size:
-        _date_axis(ax, float(spec["years"]), phone=phone)
+        _fit_time_axis(fig)
+        _date_axis(ax, float(spec["years"]), langs, phone=phone)
+        if float(spec["years"]) < 1.5:  # month ticks carry the year on a second line: room for it
+            fig.subplots_adjust(bottom=fig.subplotpars.bottom + 9.5 / (fig.get_figheight() * 72.0))
     title = _phone_title(spec["title"], langs) if phone else _text(spec["title"], langs, "  ")
     _layout(fig, ctx, title, phone=phone)
     return fig
@@ -189,7 +314,7 @@ def draw(
 def style_context(settings: ChartSettings, fmt: ChartFormat = "svg") -> Any:
     """The house style (phone-sized for ``"phone"``) as a context manager."""
     rc: dict[str, Any] = {"font.sans-serif": [settings.font, "Noto Sans CJK TC", "DejaVu Sans"]}
-    if fmt == "phone":
+    if fmt in ("phone", "png"):  # the e-mail's PNG is phone-sized (see draw)
         rc |= PHONE_RC
     return style.context([str(settings.style_dir / "house.mplstyle"), rc])
 

@@ -98,22 +98,46 @@ def _thin(s: pd.Series, start: pd.Timestamp) -> pd.Series:
     return s
 
 
-def _date_axis(ax: Axes, years: float, *, phone: bool = False) -> None:
-    if years >= 3:
+def _month_label(d: dt.datetime, langs: Sequence[str], first: bool) -> str:
+    """A month tick: the month in each language ("10月 Oct"), the year on a second line at January and at the first
+    tick ("2025年" / "2025"), never ISO-like "2025-10"."""
+    zh, en = [lang for lang in langs if lang.startswith("zh")], [lang for lang in langs if not lang.startswith("zh")]
+    month = " ".join(([f"{d.month}月"] if zh else []) + ([d.strftime("%b")] if en or not zh else []))
+    if not (first or d.month == 1):
+        return month
+    return f"{month}\n{d.year}年" if zh and not en else f"{month}\n{d.year}"
+
+
+def _date_axis(ax: Axes, years: float, langs: Sequence[str] = ("en",), *, phone: bool = False) -> None:
+    """Date ticks that read in the chart's languages: years ("2024", "2024年" in Chinese only) with quarter marks
+    for a long window, months ("10月 Oct" over the year) for a short one (under 1.5 years)."""
+    zh_only = all(lang.startswith("zh") for lang in langs)
+    if years >= 1.5:
         ax.xaxis.set_major_locator(mdates.YearLocator(2 if phone and years >= 5 else 1))
-        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
-    else:
-        step = 3 if years >= 1 else 1
-        ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=range(1, 13, step * 2 if phone else step)))
-        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y年" if zh_only else "%Y"))
+        ax.xaxis.set_minor_locator(mdates.MonthLocator(bymonth=(1, 7) if years >= 5 else (1, 4, 7, 10)))
+        ax.tick_params(axis="x", which="minor", length=2.5, width=0.6)
+        ax.tick_params(axis="x", which="major", length=4, width=0.6)
+        return
+    locator = mdates.MonthLocator(bymonth=range(1, 13, 2 if phone else 1))
+    ax.xaxis.set_major_locator(locator)
+
+    def label(x: float, pos: int | None) -> str:
+        ticks = [t for t in locator() if ax.get_xlim()[0] <= t <= ax.get_xlim()[1]]
+        return _month_label(mdates.num2date(x), langs, first=bool(ticks) and x <= ticks[0])
+
+    ax.xaxis.set_major_formatter(mticker.FuncFormatter(label))
 
 
 class NoData(Exception):
     """Raised by a chart function when there is nothing to draw: the chart is left out of the edition."""
 
 
-def _num(v: float, lang: str) -> str:
-    """A tick or value label: at most three significant digits, no trailing zeros, a true minus sign."""
+def _num(v: float, lang: str, decimals: int | None = None) -> str:
+    """A tick or value label: at most three significant digits, no trailing zeros, a true minus sign; or exactly
+    ``decimals`` decimals (a value label written as the prose writes it: "3.90%", "9.2%")."""
+    if decimals is not None:
+        return number(v, lang, decimals)
     a = abs(v)
     decimals = 0 if a >= 100 or a == 0 else 1 if a >= 10 else 2
     text = number(v, lang, decimals)
@@ -137,6 +161,20 @@ class Mark:
 
 
 @dataclass(frozen=True)
+class Note:
+    """A text about the data (the QT runoff), placed once the layout is known at the first of its ``spots`` where
+    it crosses no line, in the first of its wordings (``texts``: wide, then narrow) that fits: each spot is a point
+    in data coordinates, an offset from it in points and the text's alignment there. When none is free the text
+    goes to ``above`` (a spot over the data), with the axis' top raised to hold it."""
+
+    ax: Axes
+    texts: tuple[str, ...]
+    color: str
+    spots: tuple[tuple[Any, float, float, float, str, str], ...]  # (x, y, dx, dy, ha, va)
+    above: tuple[Any, float, float, float, str, str] | None = None
+
+
+@dataclass(frozen=True)
 class ChartCtx:
     """What a chart function gets: its catalogue entry, legend labels, languages, start date, settings, the data
     and the figures; it collects the latest-value marks the chart function asks for."""
@@ -149,7 +187,8 @@ class ChartCtx:
     data: Mapping[str, pd.Series]
     figs: Mapping[str, Figure]
     marks: list[Mark] = field(default_factory=list)
-    settings_phone: bool = False  # drawn phone-sized: value labels in two lines, one language each
+    notes: list[Note] = field(default_factory=list)
+    settings_phone: bool = False  # drawn phone-sized (larger type, less room)
 
     def label(self, key: str, sep: str = " ", **values: Mapping[str, str]) -> str:
         """A legend label in the edition's languages; ``values`` are per language."""
@@ -166,14 +205,16 @@ class ChartCtx:
         return float(scales[lang]) if scales else 1.0
 
     def value_text(self, v: float, side: str = "left") -> str:
-        """A value in the axis' units, per language ("4.1萬 · 41k"), the same text once when languages agree."""
+        """A value in the axis' units, one language a line ("4.1萬" over "41k"), once when the languages agree;
+        with the catalogue's ``{side}_decimals`` it has the prose's precision ("3.90%")."""
         pattern = self.spec.get(f"{side}_value", {})
+        decimals = self.spec.get(f"{side}_decimals")
         texts = []
         for lang in self.langs:
-            t = pattern.get(lang, "{v}").format(v=_num(v / self.scale(lang, side), lang))
+            t = pattern.get(lang, "{v}").format(v=_num(v / self.scale(lang, side), lang, decimals))
             if t not in texts:
                 texts.append(t)
-        return ("\n" if self.settings_phone else " · ").join(texts)
+        return "\n".join(texts)  # written right of the plot: two short lines take less width than one long
 
     def mark(self, ax: Axes, s: pd.Series, color: str, side: str = "left") -> None:
         """Label the last point of a plotted series with its value."""

@@ -7,23 +7,25 @@ import matplotlib
 matplotlib.use("Agg")  # no display; must precede any pyplot import elsewhere
 
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure as MplFigure
 
 from report.charts.base import (
     BLUE,
     GREEN,
     GREY,
-    LABEL_PT,
     ORANGE,
     PURPLE,
     RED,
     ChartCtx,
     ChartFn,
     NoData,
+    Note,
     _right_axis,
     _scaled_axis,
     _thin,
 )
+from report.figures import Figure
 from report.figures.bitcoin import SMOOTH_DAYS, cost_series, price_series
 from report.figures.macro import INFLATION_TARGET, on_month_grid, payroll_changes, yoy
 from report.i18n import money
@@ -61,19 +63,7 @@ def _balance_sheet(fig: MplFigure, c: ChartCtx) -> None:
         c.mark(ax, tr / 1e12, PURPLE)
     pk = figs.get("qt_runoff")
     if pk is not None and pk.available:
-        pd_ = pd.Timestamp(pk.detail["peak_date"])
-        ax.scatter([pd_], [pk.detail["peak"] / 1e12], color=RED, zorder=3, s=14, label=c.label("peak"))
-        runoff = {lang: money(pk.value or 0.0, lang) for lang in c.langs}
-        ax.annotate(
-            c.label("runoff", sep="\n", runoff=runoff),
-            xy=(s.index[-1], s.iloc[-1] / 1e12),
-            xytext=(-6, 16),  # above the line: Treasury holdings and their label run below it
-            textcoords="offset points",
-            ha="right",
-            va="bottom",
-            color=RED,
-            fontsize=LABEL_PT + 0.5,
-        )
+        _runoff_bracket(ax, c, pk)
     for i, f in enumerate(x for x in figs.values() if x.key.startswith("rmp_") and x.available):
         path = f.detail["path"]
         xs = [pd.Timestamp(d) for d, _ in path]
@@ -90,6 +80,37 @@ def _balance_sheet(fig: MplFigure, c: ChartCtx) -> None:
             label=c.label("scenario", monthly=monthly),
         )
     ax.set_ylabel(c.axis("left"))
+
+
+def _runoff_bracket(ax: Axes, c: ChartCtx, pk: Figure) -> None:
+    """QT runoff drawn as the drop it is: the peak, a dotted line at its level out to the end of QT, an arrow from
+    there down to the level QT ended at, and the amount beside the arrow where no line runs."""
+    d = pk.detail
+    top, bottom = d["peak"] / 1e12, d["end_level"] / 1e12
+    peak_x, end_x = pd.Timestamp(d["peak_date"]), pd.Timestamp(d["end_date"])
+    ax.scatter([peak_x], [top], color=RED, zorder=3, s=14, label=c.label("peak"))
+    ax.plot([peak_x, end_x], [top, top], color=RED, lw=0.7, ls=":")
+    ax.annotate(
+        "",
+        xy=(end_x, bottom),
+        xytext=(end_x, top),
+        arrowprops={"arrowstyle": "-|>", "color": RED, "lw": 0.8, "shrinkA": 0, "shrinkB": 0, "mutation_scale": 6},
+    )
+    runoff = {lang: money(pk.value or 0.0, lang) for lang in c.langs}
+    mid = (top + bottom) / 2
+    spots = (
+        (end_x, top, -4.0, -3.0, "right", "top"),  # left of the arrow, under the dotted peak line
+        (end_x, mid, 4.0, 0.0, "left", "center"),  # right of the arrow, halfway down
+        (end_x, bottom, -4.0, -4.0, "right", "top"),  # left of the arrow's foot, under the line
+        (end_x, mid, -4.0, 0.0, "right", "center"),  # left of the arrow, halfway down
+    )
+    narrow = {lang: "\n" + v for lang, v in runoff.items()}  # the amount on a line of its own
+    texts = (
+        c.label("runoff", sep="\n", runoff=runoff),
+        c.label("runoff", sep="\n", runoff=narrow).replace(" \n", "\n"),
+    )
+    above = (end_x, top, -4.0, 3.0, "right", "bottom")  # over the dotted peak line, in room made above it
+    c.notes.append(Note(ax, texts, RED, spots, above))
 
 
 def _m2(fig: MplFigure, c: ChartCtx) -> None:
@@ -208,6 +229,8 @@ def _hashrate(fig: MplFigure, c: ChartCtx) -> None:
         ax2 = _right_axis(fig, ax, c)
         ax2.step(diff.index, diff / 1e12, where="post", color=ORANGE, lw=1.0, label=c.label("difficulty"))
         c.mark(ax2, diff / 1e12, ORANGE, "right")
+        ax2.margins(y=0.1)  # headroom above the highest step
+    ax.margins(y=0.1)
 
 
 def _supply_in_loss(fig: MplFigure, c: ChartCtx) -> None:

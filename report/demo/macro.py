@@ -17,8 +17,9 @@ PAYEMS_ANCHORS: list[Anchor] = [
     (D(2023, 12, 1), 157_300),
     (D(2024, 12, 1), 159_000),
 ]
-# Monthly payroll changes in 2025 (thousands): five declines among May-November
-PAYROLL_2025 = [111, 102, 120, 158, 19, -13, -20, -4, 64, -105, -32]
+# Monthly payroll changes in 2025 (thousands): five declines among March-September, the months public on
+# 8 December 2025 (September's report came out on 20 November; October's and November's on 16 December)
+PAYROLL_2025 = [111, 102, 120, -13, 19, -20, -4, -32, -105, 64, -15]
 UNRATE_ANCHORS: list[Anchor] = [
     (D(2019, 1, 1), 4.0),
     (D(2020, 2, 1), 3.5),

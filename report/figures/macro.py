@@ -59,7 +59,14 @@ def gap_note(sid: str, gaps: Sequence[dt.date], ctx: Context) -> Text | None:
     if not gaps:
         return None
     name = series_names([sid], ctx)
-    notes = [ctx.cat.both("reason.never_published", series=name, month=per_lang(month, g)) for g in gaps]
+    notes = []
+    for g in gaps:
+        row = ctx.calendar.never(sid, g)  # the release calendar knows why, for the 2025 shutdown's gaps
+        if row is not None and f"{row.reason}" in ctx.cat.strings:
+            why = ctx.cat.both(row.reason)
+            notes.append(ctx.cat.both("reason.never_published_why", series=name, month=per_lang(month, g), why=why))
+        else:
+            notes.append(ctx.cat.both("reason.never_published", series=name, month=per_lang(month, g)))
     return {lang: ("" if lang != "en" else " ").join(n[lang] for n in notes) for lang in LANGS}
 
 

@@ -14,6 +14,7 @@ from report.config import Assumptions
 from report.i18n import LANGS, Catalogue, fmt, magnitude, number, per_lang
 from report.i18n import date as fmt_date
 from report.i18n import month as fmt_month
+from report.releases import ReleaseCalendar, bundled
 from report.series import SERIES, period_end
 
 if TYPE_CHECKING:
@@ -87,6 +88,7 @@ class Context(Assumptions):
     as_of: dt.date
     cat: Catalogue
     meetings: tuple[Meeting, ...]
+    calendar: ReleaseCalendar = field(default_factory=bundled)  # when each input period became public
 
 
 Data = Mapping[str, "pd.Series"]
@@ -167,11 +169,23 @@ def last_valid(series: pd.Series | None) -> tuple[dt.date, float] | None:
 
 
 def stale(series_id: str, observed: dt.date, ctx: Context, *, as_of: dt.date | None = None) -> bool:
-    """Whether an observation is older than the series' cadence allows, counted from the end of its period to the
-    edition (or to ``as_of``: a figure frozen on a past date, such as the QT runoff, is judged on that date)."""
+    """Whether a newer observation should be in the data by the edition (or by ``as_of``: a figure frozen on a
+    past date, such as the QT runoff, is judged on that date).
+
+    For a monthly or quarterly series with a release, by the release calendar: the next period (passing over one
+    never published) came out on or before that day. September's CPI on 8 December 2025 is current: October's was
+    never published and November's came out on 18 December. Otherwise, by the series' cadence: older than its
+    maximum age."""
     info = SERIES.get(series_id)
     when = as_of or ctx.as_of
-    return info is not None and (when - period_end(observed, info.frequency)).days > info.max_age_days
+    if info is None:
+        return False
+    due = ctx.calendar.next_published(series_id, observed)
+    if due is not None:
+        return due[1].date <= when
+    if info.frequency in ("monthly", "quarterly") and ctx.calendar.has_release(series_id):
+        return False  # nothing due within six periods: the release is suspended, not late
+    return (when - period_end(observed, info.frequency)).days > info.max_age_days
 
 
 def unavailable(
@@ -190,8 +204,9 @@ def missing_reason(series_ids: list[str], ctx: Context) -> dict[str, Any]:
     return {"series": series_names(series_ids, ctx), "as_of": per_lang(fmt_date, ctx.as_of)}
 
 
-def stale_reason(old: Sequence[Source], cat: Catalogue) -> dict[str, str]:
-    """One sentence per date for the inputs older than their cadence allows, in words, in both languages."""
+def stale_reason(old: Sequence[Source], cat: Catalogue, calendar: ReleaseCalendar | None = None) -> dict[str, str]:
+    """One sentence per date for the inputs older than they should be, in words, in both languages; with the
+    release calendar, an input whose next period came out says when ("…, though March's came out on 5 May")."""
     by_period: dict[tuple[str, ...], list[str]] = {}
     for src in old:
         if src.date is None:
@@ -200,7 +215,17 @@ def stale_reason(old: Sequence[Source], cat: Catalogue) -> dict[str, str]:
         by_period.setdefault(words, []).append(src.series)
     parts: dict[str, list[str]] = {lang: [] for lang in LANGS}
     for words, sids in by_period.items():
-        text = cat.both("reason.stale", series=names_of(sids, cat), date=dict(zip(LANGS, words, strict=True)))
+        values: dict[str, Any] = {"series": names_of(sids, cat), "date": dict(zip(LANGS, words, strict=True))}
+        first = next((s.date for s in old if s.series == sids[0]), None)
+        due = calendar.next_published(sids[0], first) if calendar is not None and first is not None else None
+        if due is not None and len(sids) == 1:
+            values |= {
+                "next": {lang: period_words(sids[0], due[0], lang) for lang in LANGS},
+                "due": per_lang(fmt_date, due[1].date),
+            }
+            text = cat.both("reason.stale_out" if due[1].confirmed else "reason.stale_due", **values)
+        else:
+            text = cat.both("reason.stale", **values)
         for lang in LANGS:
             parts[lang].append(text[lang])
     return {lang: ("" if lang != "en" else " ").join(parts[lang]) for lang in LANGS}
@@ -242,7 +267,7 @@ def make(
     detail = dict(detail or {})
     if old:
         status = "stale"
-        reason = stale_reason(old, ctx.cat)
+        reason = stale_reason(old, ctx.cat, ctx.calendar)
         detail["stale_inputs"] = {src.series: src.date.isoformat() for src in old if src.date}
         if note:
             reason = {lang: f"{reason[lang]}{' ' if lang == 'en' else ''}{note[lang]}" for lang in LANGS}

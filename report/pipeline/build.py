@@ -18,6 +18,7 @@ from report.edition import (
     EditionInputs,
     MadeEdition,
     Progress,
+    availability,
     check_as_of,
     check_not_future,
     compute_figures,
@@ -198,8 +199,9 @@ def _edition(ref: EditionRef, *, demo: bool, warnings: tuple[str, ...], status: 
 
 def figures(
     settings: Settings, *, demo: bool, as_of: dt.date | None = None, progress: Progress = quiet
-) -> tuple[dt.date, list[Figure]]:
-    """The key figures for an edition date (``brief figures``)."""
+) -> tuple[dt.date, list[Figure], dict[str, dict[str, tuple[str, str]]]]:
+    """The key figures for an edition date (``brief figures``), with how each input observation's availability was
+    decided (``report.edition.availability``)."""
     from report.render.templating import catalogue
 
     meetings = load_calendar(settings.fomc_calendar)
@@ -209,4 +211,5 @@ def figures(
         figs, _ = compute_figures(
             store, as_of=day, settings=settings, meetings=meetings, cat=catalogue(settings.templates_dir)
         )
-    return day, figs
+        seen = availability(store, day)
+    return day, figs, seen

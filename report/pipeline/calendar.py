@@ -10,6 +10,7 @@ from pathlib import Path
 from report.calendar import FomcStatus, Meeting, load_calendar, meetings_in, status
 from report.config import Settings
 from report.errors import UsageError
+from report.releases import ReleaseCalendar, Upcoming, bundled
 
 RUN_HOUR = 7  # local time of the weekly run and of the pre-FOMC run
 WEEKLY_DAY = 1  # cron's day of week: Monday
@@ -49,3 +50,21 @@ def cron_lines(meetings: Sequence[Meeting], *, today: dt.date, workdir: Path, br
                 f"  # meeting {m.start.isoformat()}"
             )
     return lines
+
+
+def release_calendar(settings: Settings) -> ReleaseCalendar:
+    """The release calendar: the store's (with the dates `brief fetch` stored) when there is a store, else the
+    bundled one."""
+    from report.pipeline.common import open_store
+
+    if not settings.store_path.exists():
+        return bundled()
+    with open_store(settings, demo=False, readonly=True) as store:
+        return store.calendar
+
+
+def releases(settings: Settings, start: dt.date, end: dt.date) -> list[Upcoming]:
+    """The data releases from ``start`` to ``end`` (both included), in date order."""
+    if end < start:
+        raise UsageError(f"--to {end} is before --from {start}")
+    return release_calendar(settings).upcoming(start, end)

@@ -25,6 +25,11 @@ class FetchReport:
     unchanged: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
     requests: dict[str, int] = field(default_factory=dict)
+    release_dates: dict[str, int] = field(default_factory=dict)  # release id -> dates stored from FRED
+
+
+CALENDAR = "release calendar"  # the key of a failure to refresh it in ``FetchReport.failed``
+CALENDAR_FETCHED = "release_dates_fetched"  # the store's meta key: the day the calendar was last refreshed
 
 
 def _plan(settings: Settings, provs: Sequence[Any], wanted: set[str] | None) -> list[tuple[Any, str]]:
@@ -94,6 +99,26 @@ def _fetch_one(
         )
 
 
+def _fetch_release_dates(store: Store, fred: Any, report: FetchReport) -> None:
+    """Refresh the release calendar from FRED: each release's dates, scheduled ones included, matched to the
+    periods they publish (``report.releases.rows_from_dates``); one transaction, so a failure keeps the old dates."""
+    from report.releases import FETCH_FROM, RELEASES, rows_from_dates
+
+    today = today_utc()
+    if store.get_meta(CALENDAR_FETCHED) == today.isoformat():
+        return  # once a day is enough: the dates change when an agency reschedules, not by the hour
+    found = {}
+    for release in RELEASES.values():
+        if release.fred_release_id is not None:
+            dates = fred.release_dates(release.fred_release_id, FETCH_FROM)
+            found[release.id] = rows_from_dates(release, dates, today=today)
+    with store.transaction() as db:
+        store.set_meta(db, CALENDAR_FETCHED, today.isoformat())
+        for rid, rows in found.items():
+            stored = [(r.date, ";".join(r.periods), r.status) for r in rows]
+            report.release_dates[rid] = store.set_release_dates(db, rid, stored)
+
+
 def fetch(
     settings: Settings,
     *,
@@ -132,6 +157,12 @@ def fetch(
                     down[provider.name] = report.failed[sid]
                 if sid == "CBBTCUSD":  # FRED cannot deliver the price: ask CoinGecko
                     plan.append((registry.price_fallback(settings), "BTC_PRICE"))
+        fred = next((p for p, _ in plan if p.name == "FRED"), None)
+        if fred is not None and "FRED" not in down:
+            try:
+                _fetch_release_dates(store, fred, report)
+            except FetchError as exc:
+                report.failed[CALENDAR] = redact(str(exc), secrets)
         for provider in {id(p): p for p, _ in plan}.values():
             report.requests[provider.name] = report.requests.get(provider.name, 0) + provider.client.requests
     return report

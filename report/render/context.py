@@ -22,6 +22,7 @@ from report.i18n import (
     money,
     per_lang,
 )
+from report.releases import ReleaseCalendar, Upcoming, period_words
 from report.render.changes import changes
 from report.render.narrative import Narrative, Sentence, Story, narrative
 from report.series import FRED, SERIES
@@ -111,6 +112,8 @@ class EditionMeta:
     notes: Notes | None = None
     previous: Mapping[str, Any] | None = None  # the previous archived edition's figures.json
     vintages: Mapping[str, str] | None = None  # kind of data per series (the manifest's map); None: unknown
+    calendar: ReleaseCalendar | None = None  # the release calendar the data were read with
+    upcoming: Sequence[Upcoming] = ()  # the releases due from the edition to the FOMC decision, and just after
 
 
 # The series each figure is computed from (report/figures/*), to name them for a figure that is unavailable and so
@@ -302,6 +305,48 @@ def _sensitivity(mc: Figure | None, cat: Catalogue) -> dict[str, Any] | None:
     }
 
 
+def _data_calendar(meta: EditionMeta, cat: Catalogue) -> dict[str, Any] | None:
+    """The releases from the edition to the FOMC decision and the first after it, with the decision in its place;
+    a date from a release's regular schedule is given as "by" (the rule is never early)."""
+    if not meta.upcoming:
+        return None
+    rows: list[tuple[dt.date, dict[str, Any]]] = []
+    for u in meta.upcoming:
+        # every row lies after the edition: to its reader a date is scheduled, or follows from the regular schedule
+        note = "ui.release_by" if u.basis == "schedule" else "ui.release_scheduled"
+        rows.append(
+            (
+                u.date,
+                {
+                    "date": per_lang(date, u.date),
+                    "release": dict(u.release.name),
+                    "periods": {
+                        lang: ("、" if lang != "en" else ", ").join(period_words(u.release, p, lang) for p in u.periods)
+                        for lang in LANGS
+                    },
+                    "note": cat.both(note),
+                    "decision": False,
+                },
+            )
+        )
+    m = meta.fomc.meeting
+    if m is not None and m.end >= meta.as_of:
+        rows.append(
+            (
+                m.end,
+                {
+                    "date": per_lang(date, m.end),
+                    "release": cat.both("ui.fomc_decision"),
+                    "periods": {lang: "" for lang in LANGS},
+                    "note": {lang: "" for lang in LANGS},
+                    "decision": True,
+                },
+            )
+        )
+    rows.sort(key=lambda r: (r[0], not r[1]["decision"]))
+    return {"title": cat.both("ui.data_calendar"), "rows": [r for _, r in rows]}
+
+
 def _series_table(figures: Sequence[Figure], *, demo: bool, cat: Catalogue) -> list[dict[str, Any]]:
     """The data-sources appendix: every series a figure used, and those an unavailable figure would use (in a demo
     edition the values come from the generator, and the source column says so)."""
@@ -372,6 +417,7 @@ def build(
         "narrative": {"sentences": [s.to_json() for s in sentences]},
         "rmp": [_figure_row(f, cat) | {"text": f.text} for f in figures if f.key.startswith("rmp_")],
         "sensitivity": _sensitivity(figs.get("miner_cost"), cat),
+        "data_calendar": _data_calendar(meta, cat),
         "key_figures": [_figure_row(f, cat) for f in figures],
         "series": _series_table(figures, demo=meta.demo, cat=cat),
         "notes": meta.notes,

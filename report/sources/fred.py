@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import math
 import urllib.error
+import urllib.parse
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -91,6 +92,26 @@ class FredProvider:
         except FetchError as exc:
             raise FetchError(f"{exc} ({series})", exc.unreachable) from exc
         return Fetched(series, rows, False, updated)
+
+    def release_dates(self, release_id: int, start: dt.date) -> list[dt.date]:
+        """A release's dates from ``start`` on, scheduled ones included (FRED's ``fred/release/dates``, JSON)."""
+        query = urllib.parse.urlencode(
+            {
+                "release_id": release_id,
+                "api_key": self._key,
+                "file_type": "json",
+                "include_release_dates_with_no_data": "true",
+                "realtime_start": start.isoformat(),
+                "realtime_end": "9999-12-31",
+                "sort_order": "asc",
+                "limit": 10000,
+            }
+        )
+        doc = self.client.get_json(f"{self.root_url}/release/dates?{query}")
+        try:
+            return [dt.date.fromisoformat(r["date"]) for r in doc["release_dates"]]
+        except (KeyError, TypeError, ValueError):
+            raise FetchError(f"FRED: unexpected answer for the dates of release {release_id}") from None
 
 
 def _error_message(body: bytes) -> str:

@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from report.errors import StoreError
+from report.releases import Availability, ReleaseCalendar, bundled_rows
+from report.releases import Row as CalendarRow
 from report.series import SeriesInfo
 from report.store.common import OPEN_END, OutdatedStore, Row, store_error, today_utc
 from report.store.ledger import Ledger
@@ -57,6 +59,13 @@ CREATE TABLE IF NOT EXISTS sends (
     PRIMARY KEY (edition, recipient)
 );
 CREATE INDEX IF NOT EXISTS obs_by_vintage ON observations(series_id, realtime_start, realtime_end);
+CREATE TABLE IF NOT EXISTS release_dates (  -- FRED's release dates, stored by `brief fetch` (report/releases.py)
+    release TEXT NOT NULL,
+    date    TEXT NOT NULL,
+    periods TEXT NOT NULL,  -- ";"-separated, as in the bundled calendar
+    status  TEXT NOT NULL,  -- published or scheduled
+    PRIMARY KEY (release, date)
+);
 """
 
 # the tables and indexes _SCHEMA creates: a store lacking one of them needs the schema run
@@ -74,6 +83,15 @@ class ObservationSource(Protocol):
         """Several series in plain units as they stood on ``as_of`` (a series not held is empty)."""
         ...
 
+    @property
+    def calendar(self) -> ReleaseCalendar:
+        """The release calendar the data were read with."""
+        ...
+
+    def availability(self, series_id: str, as_of: dt.date) -> dict[str, tuple[str, str]]:
+        """``{observation date: (basis, published)}`` for a series as it stood on ``as_of`` (ISO dates)."""
+        ...
+
 
 class Store(Ledger):
     """A handle on one SQLite store file.
@@ -88,6 +106,8 @@ class Store(Ledger):
     def __init__(self, path: Path, *, readonly: bool = False) -> None:
         self.path = path
         self.readonly = readonly
+        self._calendar: ReleaseCalendar | None = None
+        self._seen: dict[tuple[str, dt.date], dict[str, tuple[str, str]]] = {}  # availability of what was read
         try:
             if readonly:
                 if not path.is_file():
@@ -281,30 +301,84 @@ class Store(Ledger):
         row = self._one("SELECT MAX(realtime_start) FROM observations")
         return None if row is None or row[0] is None else dt.date.fromisoformat(row[0])
 
+    # --- the release calendar -----------------------------------------------------------------------------------
+    @property
+    def calendar(self) -> ReleaseCalendar:
+        """The bundled release calendar with the dates ``brief fetch`` stored from FRED (theirs win)."""
+        if self._calendar is None:
+            try:
+                stored = self._db.execute("SELECT release, date, periods, status FROM release_dates").fetchall()
+            except sqlite3.Error as exc:
+                raise store_error(self.path, exc, "reading the release calendar from") from exc
+            fetched = [
+                CalendarRow(r, dt.date.fromisoformat(d), tuple(p.split(";")), (), st, "", "fred")
+                for r, d, p, st in stored
+            ]
+            self._calendar = ReleaseCalendar([*fetched, *bundled_rows()], source="fred" if fetched else "bundled")
+        return self._calendar
+
+    def set_release_dates(self, db: sqlite3.Connection, release: str, rows: Iterable[tuple[dt.date, str, str]]) -> int:
+        """Replace one release's stored dates with ``(date, periods, status)`` rows (inside a transaction)."""
+        data = [(release, d.isoformat(), periods, status) for d, periods, status in rows]
+        db.execute("DELETE FROM release_dates WHERE release = ?", (release,))
+        db.executemany("INSERT OR REPLACE INTO release_dates(release, date, periods, status) VALUES (?, ?, ?, ?)", data)
+        self._calendar = None
+        return len(data)
+
     # --- reading ----------------------------------------------------------------------------------------------
     def observations(self, series_id: str, as_of: dt.date) -> list[tuple[dt.date, float | None]]:
         """Observations of one series as they stood on ``as_of``: the vintage valid that day."""
+        return [(d, v) for d, v, _ in self.visible(series_id, as_of)]
+
+    def visible(self, series_id: str, as_of: dt.date) -> list[tuple[dt.date, float | None, Availability]]:
+        """Observations public on ``as_of``, each with how that is known.
+
+        A vintage (an ALFRED real-time period) says it itself. An observation stored without one is public once
+        the release that first published it came out, by the release calendar (a dated row, else the release's
+        regular schedule); a period the calendar says was never published is left out. A series without a
+        release keeps its typical publication lag (``estimated``)."""
         day = as_of.isoformat()
         try:
             rows = self._db.execute(
-                "SELECT date, value FROM observations"
-                " WHERE series_id = ? AND date <= ? AND realtime_start <= ? AND realtime_end >= ?"
+                "SELECT date, value, realtime_start, estimated FROM observations"
+                " WHERE series_id = ? AND date <= ? AND realtime_end >= ? AND (estimated = 1 OR realtime_start <= ?)"
                 " ORDER BY date",
                 (series_id, day, day, day),
             ).fetchall()
         except sqlite3.Error as exc:
             raise store_error(self.path, exc, f"reading {series_id} from") from exc
-        return [(dt.date.fromisoformat(d), None if v is None else float(v)) for d, v in rows]
+        calendar = self.calendar
+        out = []
+        for d, v, rs, estimated in rows:
+            observed, start = dt.date.fromisoformat(d), dt.date.fromisoformat(rs)
+            if not estimated:
+                seen: Availability | None = Availability(start, "vintage")
+            elif calendar.has_release(series_id):
+                seen = calendar.published(series_id, observed)  # None: never published
+            else:
+                seen = Availability(start, "estimated")
+            if seen is not None and seen.date <= as_of:
+                out.append((observed, None if v is None else float(v), seen))
+        return out
 
     def series(self, series_id: str, as_of: dt.date) -> pd.Series:
         """One series in plain units as a pandas Series indexed by date (missing values as NaN)."""
         import pandas as pd
 
-        rows = self.observations(series_id, as_of)
+        rows = self.visible(series_id, as_of)
         scale = self.scale(series_id)
-        index = pd.DatetimeIndex([pd.Timestamp(d) for d, _ in rows], name="date")
-        values = [float("nan") if v is None else v * scale for _, v in rows]
+        index = pd.DatetimeIndex([pd.Timestamp(d) for d, _, _ in rows], name="date")
+        values = [float("nan") if v is None else v * scale for _, v, _ in rows]
+        # kept beside the series, not in its attrs: pandas deep-copies attrs on every arithmetic step
+        self._seen[(series_id, as_of)] = {d.isoformat(): (a.basis, a.date.isoformat()) for d, _, a in rows}
         return pd.Series(values, index=index, name=series_id, dtype="float64")
+
+    def availability(self, series_id: str, as_of: dt.date) -> dict[str, tuple[str, str]]:
+        """For each observation of a series public on ``as_of``: how that was decided and when it became public
+        (``{date: (basis, published)}``, ISO dates)."""
+        if (series_id, as_of) not in self._seen:
+            self.series(series_id, as_of)
+        return self._seen[(series_id, as_of)]
 
     def load(self, series_ids: Iterable[str], as_of: dt.date) -> dict[str, pd.Series]:
         """Several series as they stood on ``as_of``."""

@@ -298,7 +298,9 @@ def figure_sentences(group: FigureGroup, facts: Facts, said: set[str] | None = N
         old |= new
     if old:  # one sentence per date, inputs named together: "price, hash rate ... are from 22 March 2026"
         said |= old.keys()
-        reason = stale_reason([Source(sid, dt.date.fromisoformat(d)) for sid, d in old.values()], facts.cat)
+        dated = [Source(sid, dt.date.fromisoformat(d)) for sid, d in old.values()]
+        calendar = facts.meta.calendar if facts.meta is not None else None  # tests give no edition
+        reason = stale_reason(dated, facts.cat, calendar)
         notices += _unsaid(reason, said)
     if notices:
         out.append(Sentence("notice.stale", group.section, group.paragraph, tuple(stale_keys), join(notices)))
