@@ -94,8 +94,13 @@ def compute_figures(
 ) -> tuple[list[Figure], dict[str, Any]]:
     """Load every input series as it stood on ``as_of`` and compute the key figures; returns figures and data."""
     from report.figures import INPUT_SERIES, Context, compute_all
+    from report.series import FIRST_PRINT_SERIES
 
     data = source.load(INPUT_SERIES, as_of)
+    for sid in FIRST_PRINT_SERIES:  # where vintages are stored: the recent months as first published
+        first, before = source.first_prints(sid, as_of)
+        if not first.empty:
+            data[f"{sid}@first"], data[f"{sid}@first_before"] = first, before
     ctx = Context(as_of=as_of, cat=cat, meetings=tuple(meetings), calendar=source.calendar, **settings.assumptions())
     return compute_all(data, ctx), dict(data)
 

@@ -56,6 +56,9 @@ def period_end(observed: dt.date, frequency: str) -> dt.date:
 
 
 FRED = "FRED, Federal Reserve Bank of St. Louis"
+# Series whose first prints are read where vintages are stored (report/figures/macro.py): "PAYEMS@first" holds each
+# month as first published, "PAYEMS@first_before" the month before it in that same vintage
+FIRST_PRINT_SERIES = ("PAYEMS",)
 _M = 1e6
 _B = 1e9
 _T = 1e12

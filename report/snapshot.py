@@ -6,12 +6,14 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import json
+import math
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from report.errors import DataError
 from report.releases import ReleaseCalendar
+from report.series import FIRST_PRINT_SERIES
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -35,7 +37,18 @@ def snapshot(store: Store, series: Iterable[str], as_of: dt.date) -> tuple[bytes
             "rows": [[d.isoformat(), v, a.basis, a.date.isoformat()] for d, v, a in rows],
         }
         kinds[sid] = store.vintage_kind(sid)
+    for sid in FIRST_PRINT_SERIES:  # plain units
+        first, before = store.first_prints(sid, as_of)
+        if not first.empty:
+            body.setdefault("first_prints", {})[sid] = {
+                "first": [[ts.date().isoformat(), _num(v)] for ts, v in first.items()],
+                "before": [[ts.date().isoformat(), _num(v)] for ts, v in before.items()],
+            }
     return gzip.compress(json.dumps(body, separators=(",", ":")).encode(), mtime=0), kinds
+
+
+def _num(v: float) -> float | None:
+    return None if math.isnan(v) else float(v)
 
 
 class SnapshotStore:
@@ -48,6 +61,20 @@ class SnapshotStore:
             self.as_of = dt.date.fromisoformat(self._body["as_of"])
         except (OSError, ValueError, EOFError, KeyError, TypeError) as exc:
             raise DataError(f"cannot read the data snapshot {path}: {exc}") from exc
+
+    def first_prints(self, series_id: str, as_of: dt.date) -> tuple[pd.Series, pd.Series]:
+        """The first prints archived with the edition (empty when the store held no vintages)."""
+        import pandas as pd
+
+        entry = self._body.get("first_prints", {}).get(series_id, {"first": [], "before": []})
+
+        def series(rows: list[list[Any]]) -> pd.Series:
+            rows = [r for r in rows if r[0] <= as_of.isoformat()]
+            index = pd.DatetimeIndex([pd.Timestamp(r[0]) for r in rows], name="date")
+            values = [float("nan") if r[1] is None else r[1] for r in rows]
+            return pd.Series(values, index=index, name=series_id, dtype="float64")
+
+        return series(entry["first"]), series(entry["before"])
 
     @property
     def calendar(self) -> ReleaseCalendar:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from typing import Any
@@ -29,6 +30,7 @@ AT_TARGET_BAND = 0.05
 # A month never published among this many before the latest is told in the figure's text (the October 2025
 # unemployment rate); an older gap is history the figure does not use.
 RECENT_GAP_MONTHS = 3
+FIRST_PRINT_MONTHS = 3  # the recent months whose first print the labour section shows
 
 
 def _monthly(data: Data, sid: str) -> pd.Series:
@@ -82,7 +84,7 @@ def payroll_changes(payems: pd.Series) -> pd.Series:
 
 def labour(data: Data, ctx: Context) -> list[Figure]:
     """Payroll changes, declines in the last seven months, the 3-month average, unemployment and JOLTS."""
-    out = _payrolls(_monthly(data, "PAYEMS"), ctx)
+    out = _payrolls(_monthly(data, "PAYEMS"), ctx, data)
     for key, sid, unit, text_key in (
         ("unemployment_rate", "UNRATE", "percent", "text.unemployment"),
         ("job_openings", "JTSJOL", "jobs", "text.job_openings"),
@@ -92,7 +94,7 @@ def labour(data: Data, ctx: Context) -> list[Figure]:
     return out
 
 
-def _payrolls(s: pd.Series, ctx: Context) -> list[Figure]:
+def _payrolls(s: pd.Series, ctx: Context, data: Data) -> list[Figure]:
     """The latest payroll change, the declines in the window and the recent average, from monthly levels."""
     changes = payroll_changes(s).dropna() if not s.empty else pd.Series(dtype="float64")
     if changes.empty:
@@ -106,7 +108,30 @@ def _payrolls(s: pd.Series, ctx: Context) -> list[Figure]:
             )
         ]
     src = Source("PAYEMS", s.dropna().index[-1].date())
-    return [_payroll_change(s, changes, src, ctx), _payroll_declines(s, src, ctx), _payroll_average(s, src, ctx)]
+    declines = _payroll_declines(s, src, ctx)
+    first = first_print_changes(data, changes.iloc[-FIRST_PRINT_MONTHS:])
+    if first:
+        declines = dataclasses.replace(declines, detail={**declines.detail, "first_prints": first})
+    return [_payroll_change(s, changes, src, ctx), declines, _payroll_average(s, src, ctx)]
+
+
+def first_print_changes(data: Data, recent: pd.Series) -> list[dict[str, Any]]:
+    """The recent monthly payroll changes as first printed beside the current ones, where vintages are stored:
+    ``[{"month", "first", "now"}]`` (``first`` None where the store has no vintage of that month)."""
+    first, before = data.get("PAYEMS@first"), data.get("PAYEMS@first_before")
+    if first is None or before is None or first.empty:
+        return []
+    out = []
+    for ts, now in recent.items():
+        printed = first.get(ts) - before.get(ts) if ts in first.index and ts in before.index else None
+        out.append(
+            {
+                "month": ts.date().isoformat(),
+                "first": None if printed is None or pd.isna(printed) else float(printed),
+                "now": float(now),
+            }
+        )
+    return out if any(r["first"] is not None for r in out) else []
 
 
 def _payroll_change(s: pd.Series, changes: pd.Series, src: Source, ctx: Context) -> Figure:
@@ -157,7 +182,8 @@ def _payroll_declines(s: pd.Series, src: Source, ctx: Context) -> Figure:
 def _payroll_average(s: pd.Series, src: Source, ctx: Context) -> Figure:
     """The average change over the last PAYROLL_AVG_MONTHS months, when none of them is missing."""
     recent = payroll_changes(s).iloc[-PAYROLL_AVG_MONTHS:]
-    if len(recent) < PAYROLL_AVG_MONTHS:
+    # too short: fewer months than the average needs, or the first of them is the series' first month (no change)
+    if len(recent) < PAYROLL_AVG_MONTHS or recent.index[0] == s.index[0]:
         return unavailable(
             "payroll_3m_avg", "persons_change", ctx, reason_key="reason.too_short", series=series_names(["PAYEMS"], ctx)
         )

@@ -18,8 +18,10 @@ from report.i18n import (
     btc,
     date,
     days,
+    fmt,
     hashrate,
     money,
+    month,
     per_lang,
 )
 from report.releases import ReleaseCalendar, Upcoming, period_words
@@ -305,6 +307,28 @@ def _sensitivity(mc: Figure | None, cat: Catalogue) -> dict[str, Any] | None:
     }
 
 
+def _first_prints(declines: Figure | None, cat: Catalogue) -> dict[str, Any] | None:
+    """Recent payroll changes as first printed beside the current ones (only where vintages are stored)."""
+    rows = declines.detail.get("first_prints") if declines is not None else None
+    if not rows:
+        return None
+    out = []
+    for r in rows:
+        first, now = r["first"], r["now"]
+        out.append(
+            {
+                "month": per_lang(month, dt.date.fromisoformat(r["month"])),
+                "first": {lang: fmt(first, "persons_change", lang) for lang in LANGS},
+                "now": {lang: fmt(now, "persons_change", lang) for lang in LANGS},
+                "revision": {
+                    lang: "—" if first is None or abs(now - first) < 1 else fmt(now - first, "persons_change", lang)
+                    for lang in LANGS
+                },
+            }
+        )
+    return {"title": cat.both("ui.first_prints"), "rows": out}
+
+
 def _data_calendar(meta: EditionMeta, cat: Catalogue) -> dict[str, Any] | None:
     """The releases from the edition to the FOMC decision and the first after it, with the decision in its place;
     a date from a release's regular schedule is given as "by" (the rule is never early)."""
@@ -418,6 +442,7 @@ def build(
         "rmp": [_figure_row(f, cat) | {"text": f.text} for f in figures if f.key.startswith("rmp_")],
         "sensitivity": _sensitivity(figs.get("miner_cost"), cat),
         "data_calendar": _data_calendar(meta, cat),
+        "first_prints": _first_prints(figs.get("payroll_declines_7m"), cat),
         "key_figures": [_figure_row(f, cat) for f in figures],
         "series": _series_table(figures, demo=meta.demo, cat=cat),
         "notes": meta.notes,

@@ -92,6 +92,10 @@ class ObservationSource(Protocol):
         """``{observation date: (basis, published)}`` for a series as it stood on ``as_of`` (ISO dates)."""
         ...
 
+    def first_prints(self, series_id: str, as_of: dt.date) -> tuple[pd.Series, pd.Series]:
+        """Observations as first published and the one before each in that vintage (empty without vintages)."""
+        ...
+
 
 class Store(Ledger):
     """A handle on one SQLite store file.
@@ -360,6 +364,42 @@ class Store(Ledger):
             if seen is not None and seen.date <= as_of:
                 out.append((observed, None if v is None else float(v), seen))
         return out
+
+    def first_prints(self, series_id: str, as_of: dt.date) -> tuple[pd.Series, pd.Series]:
+        """Where vintages are stored: each observation as first published (its earliest vintage by ``as_of``), and
+        the observation before it as it stood in that same vintage (so a monthly change can be read as first
+        printed). Plain units; empty without vintages."""
+        import pandas as pd
+
+        day = as_of.isoformat()
+        try:
+            rows = self._db.execute(
+                "SELECT date, value, realtime_start, realtime_end FROM observations"
+                " WHERE series_id = ? AND estimated = 0 AND realtime_start <= ? ORDER BY date, realtime_start",
+                (series_id, day),
+            ).fetchall()
+        except sqlite3.Error as exc:
+            raise store_error(self.path, exc, f"reading {series_id} from") from exc
+        by_date: dict[str, list[tuple[str, str, float | None]]] = {}
+        for d, v, rs, re_ in rows:
+            if v is not None:  # an ALFRED vintage from before the observation existed holds "." (None)
+                by_date.setdefault(d, []).append((rs, re_, float(v)))
+        scale = self.scale(series_id)
+        dates = sorted(by_date)
+        first, before = {}, {}
+        for i, d in enumerate(dates):
+            start, _, value = by_date[d][0]
+            first[d] = value
+            if i > 0:  # the previous observation in the vintage of this one's first print
+                prev = [v for rs, re_, v in by_date[dates[i - 1]] if rs <= start <= re_]
+                before[d] = prev[0] if prev else None
+
+        def plain(values: Mapping[str, float | None]) -> pd.Series:
+            index = pd.DatetimeIndex([pd.Timestamp(d) for d in values], name="date")
+            data = [float("nan") if v is None else v * scale for v in values.values()]
+            return pd.Series(data, index=index, name=series_id, dtype="float64")
+
+        return plain(first), plain(before)
 
     def series(self, series_id: str, as_of: dt.date) -> pd.Series:
         """One series in plain units as a pandas Series indexed by date (missing values as NaN)."""
