@@ -299,6 +299,15 @@ class ReleaseCalendar:
                 return day, seen
         return None
 
+    def latest_published(self, series_id: str, observed: dt.date, when: dt.date) -> tuple[dt.date, Availability] | None:
+        """The last period after ``observed`` that had come out by ``when``, and when it did; None if none had."""
+        out = None
+        step = self.next_published(series_id, observed)
+        while step is not None and step[1].date <= when:
+            out = step
+            step = self.next_published(series_id, step[0])
+        return out
+
     def never(self, series_id: str, observed: dt.date) -> Row | None:
         """The row saying this period was never published, if so."""
         row = self.row(series_id, observed)

@@ -223,7 +223,7 @@ def test_stale_and_missing_read_as_footnotes(make_ctx):
     # on 8 December 2025 September's CPI is the latest there is (October's was never published, November's came
     # out on 18 December); by 20 January 2026 November's and December's are out
     assert by_key(compute_all(data, make_ctx(D(2025, 12, 8))))["cpi_yoy"].status == "ok"
-    figs = compute_all(data, make_ctx(D(2026, 1, 20)))
+    figs = compute_all(data, make_ctx(D(2025, 12, 20)))
     assert_footnotes(figs)
     cpi = by_key(figs)["cpi_yoy"]
     assert cpi.status == "stale" and cpi.reason["en"] == (
@@ -233,6 +233,12 @@ def test_stale_and_missing_read_as_footnotes(make_ctx):
         cpi.reason["zh-Hant"]
         == "消費者物價指數（CPI）最新資料僅至2025年9月，但2025年11月的資料已於2025年12月18日公布。"
     )
+    # a month later, December's has come out too: the notice says how far the published figures go
+    cpi = by_key(compute_all(data, make_ctx(D(2026, 1, 20))))["cpi_yoy"]
+    assert cpi.reason["en"].endswith(
+        "though figures through December 2025 have come out (the latest on 13 January 2026)."
+    )
+    assert cpi.reason["zh-Hant"].endswith("但至2025年12月的資料已陸續公布（最近一次於2026年1月13日）。")
 
 
 @pytest.mark.skipif(not REAL_DATA.is_dir(), reason=f"real data folder {REAL_DATA} is absent")

@@ -260,3 +260,26 @@ def test_every_rule_is_documented(cat):
     for key in cat.strings:
         if key.startswith("rule.") and key not in ("rule.as_of",):
             assert f"`{key}`" in doc, key
+
+
+def test_the_bitcoin_conclusion_dates_each_number_when_their_days_differ(meta, cat):
+    """21 August 2026: the cost data end on 22 March, the price on 24 May; one "(data as of 22 March)" for both
+    would date the drawdown wrongly."""
+    import dataclasses
+
+    p2c = dataclasses.replace(fig("btc_price_to_cost", 0.96, unit="ratio"), observed=dt.date(2026, 3, 22))
+    dd = dataclasses.replace(fig("btc_drawdown", -38.2, unit="percent"), observed=dt.date(2026, 5, 24))
+    s = said("conclusion_btc", {"btc_price_to_cost": p2c, "btc_drawdown": dd}, meta(dt.date(2026, 8, 21)), cat)
+    assert s is not None and "data as of" not in s.text["en"]
+    assert "on 22 March (the latest cost data)" in s.text["en"] and "below its high on 24 May" in s.text["en"]
+    assert s.text["zh-Hant"].startswith("3月22日") and "5月24日較高點回落38.2%" in s.text["zh-Hant"]
+    same = said(
+        "conclusion_btc",
+        {
+            "btc_price_to_cost": fig("btc_price_to_cost", 1.2, unit="ratio"),
+            "btc_drawdown": fig("btc_drawdown", -10.0, unit="percent"),
+        },
+        meta(),
+        cat,
+    )
+    assert same is not None and "(the latest cost data)" not in same.text["en"]

@@ -249,6 +249,8 @@ def test_real_edition_builds(real_settings, as_of):
     assert "Demonstration data" not in text and "示範資料" not in text
     # real data cite FRED (the attribution FRED's terms ask for); the demo edition says its data are generated
     assert "not endorsed or certified by the Federal Reserve Bank of St. Louis" in text
+    # built today from a store without vintages: the cover says its values are today's revisions
+    assert "Rebuilt on" in text and "from data revised since" in text
     assert "generated demo data" not in text
     doc = json.loads((ed.folder / "figures.json").read_text(encoding="utf-8"))
     assert doc["demo"] is False and doc["edition"] == as_of.isoformat()

@@ -122,11 +122,22 @@ def _make_labels(fig: MplFigure, marks: Sequence[Mark], renderer: Any, size: flo
             color=m.color,
             fontweight="bold",
             annotation_clip=False,
-            # a short leader line from the last point to its label
-            arrowprops={"arrowstyle": "-", "color": m.color, "lw": 0.6, "shrinkA": 1.5, "shrinkB": 1.5},
+            # a dotted leader line from the last point to its label: never to be read as data (a series that ends
+            # months before the others has a long one), and a dot marks where the data end
+            arrowprops={
+                "arrowstyle": "-",
+                "color": m.color,
+                "lw": 0.5,
+                "linestyle": (0, (1, 2)),
+                "alpha": 0.7,
+                "shrinkA": 1.5,
+                "shrinkB": 1.5,
+            },
         )
         for m in marks
     ]
+    for m in marks:
+        m.ax.plot([m.x], [m.y], marker="o", ms=2.6, color=m.color, zorder=4, clip_on=False)
     widest = max((_pt(_box(t, renderer).width, fig) for t in texts), default=0.0)
     return texts, widest
 

@@ -384,13 +384,14 @@ def _rmp_actual(monthly: float, treast: pd.Series, *, start: dt.date, ctx: Conte
     months = (d - start).days / DAYS_PER_MONTH
     scenario = monthly * months
     gap = actual - scenario
+    also = "" if monthly == ctx.rmp_monthly_usd[0] else "_also"  # the others only compare with the first one's
     return make(
         key,
         gap,
         unit="USD",
         sources=[Source("TREAST", bd), Source("TREAST", d)],
         ctx=ctx,
-        text_key="text.rmp_actual_above" if gap >= 0 else "text.rmp_actual_below",
+        text_key=f"text.rmp_actual_{'above' if gap >= 0 else 'below'}{also}",
         detail={
             "mode": "actual_vs_scenario",
             "monthly": monthly,

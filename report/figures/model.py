@@ -204,7 +204,9 @@ def missing_reason(series_ids: list[str], ctx: Context) -> dict[str, Any]:
     return {"series": series_names(series_ids, ctx), "as_of": per_lang(fmt_date, ctx.as_of)}
 
 
-def stale_reason(old: Sequence[Source], cat: Catalogue, calendar: ReleaseCalendar | None = None) -> dict[str, str]:
+def stale_reason(
+    old: Sequence[Source], cat: Catalogue, calendar: ReleaseCalendar | None = None, when: dt.date | None = None
+) -> dict[str, str]:
     """One sentence per date for the inputs older than they should be, in words, in both languages; with the
     release calendar, an input whose next period came out says when ("…, though March's came out on 5 May")."""
     by_period: dict[tuple[str, ...], list[str]] = {}
@@ -219,11 +221,15 @@ def stale_reason(old: Sequence[Source], cat: Catalogue, calendar: ReleaseCalenda
         first = next((s.date for s in old if s.series == sids[0]), None)
         due = calendar.next_published(sids[0], first) if calendar is not None and first is not None else None
         if due is not None and len(sids) == 1:
+            key = "reason.stale_out" if due[1].confirmed else "reason.stale_due"
+            last = calendar.latest_published(sids[0], first, when) if calendar is not None and first and when else None
+            if last is not None and last[0] != due[0]:  # several periods have come out since: say how far they go
+                due, key = last, "reason.stale_out_through" if last[1].confirmed else "reason.stale_due_through"
             values |= {
                 "next": {lang: period_words(sids[0], due[0], lang) for lang in LANGS},
                 "due": per_lang(fmt_date, due[1].date),
             }
-            text = cat.both("reason.stale_out" if due[1].confirmed else "reason.stale_due", **values)
+            text = cat.both(key, **values)
         else:
             text = cat.both("reason.stale", **values)
         for lang in LANGS:
@@ -267,7 +273,7 @@ def make(
     detail = dict(detail or {})
     if old:
         status = "stale"
-        reason = stale_reason(old, ctx.cat, ctx.calendar)
+        reason = stale_reason(old, ctx.cat, ctx.calendar, stale_as_of or ctx.as_of)
         detail["stale_inputs"] = {src.series: src.date.isoformat() for src in old if src.date}
         if note:
             reason = {lang: f"{reason[lang]}{' ' if lang == 'en' else ''}{note[lang]}" for lang in LANGS}

@@ -12,6 +12,7 @@ from report.calendar import FomcStatus
 from report.charts import Chart
 from report.figures import Figure
 from report.figures.bitcoin import SENSITIVITY_EFFICIENCY, SENSITIVITY_POWER
+from report.figures.model import names_of
 from report.i18n import (
     LANGS,
     Catalogue,
@@ -307,6 +308,28 @@ def _sensitivity(mc: Figure | None, cat: Catalogue) -> dict[str, Any] | None:
     }
 
 
+# Macro series that agencies revise after first publishing them: without their vintages a past edition shows
+# today's revised values
+REVISED_SERIES = ("PAYEMS", "UNRATE", "JTSJOL", "PCEPILFE", "CPIAUCSL", "M2SL", "GDP")
+REBUILT_AFTER_DAYS = 14  # an edition built this long after its date is a rebuild
+
+
+def _revised_note(meta: EditionMeta, cat: Catalogue) -> dict[str, str] | None:
+    """On a past edition rebuilt from a store without vintages of revised series: its values are today's
+    revisions, not what was published by its date."""
+    if meta.demo or meta.vintages is None or (meta.generated.date() - meta.as_of).days <= REBUILT_AFTER_DAYS:
+        return None
+    plain = [sid for sid in REVISED_SERIES if meta.vintages.get(sid) == "publication lag"]
+    if not plain:
+        return None
+    return cat.both(
+        "ui.rebuilt_revised",
+        series=names_of(plain, cat),
+        as_of=per_lang(date, meta.as_of),
+        generated=per_lang(date, meta.generated.date()),
+    )
+
+
 def _first_prints(declines: Figure | None, cat: Catalogue) -> dict[str, Any] | None:
     """Recent payroll changes as first printed beside the current ones (only where vintages are stored)."""
     rows = declines.detail.get("first_prints") if declines is not None else None
@@ -443,6 +466,7 @@ def build(
         "sensitivity": _sensitivity(figs.get("miner_cost"), cat),
         "data_calendar": _data_calendar(meta, cat),
         "first_prints": _first_prints(figs.get("payroll_declines_7m"), cat),
+        "revised_note": _revised_note(meta, cat),
         "key_figures": [_figure_row(f, cat) for f in figures],
         "series": _series_table(figures, demo=meta.demo, cat=cat),
         "notes": meta.notes,

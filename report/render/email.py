@@ -72,8 +72,9 @@ def subject(
         else cat.t("email.subject_unknown", lang, date=date_text[lang])
         for lang in langs
     ]
-    mark = "".join(cat.t("ui.demo_mark", lang) for lang in langs[:1]) if demo else ""
-    return mark + " | ".join(parts)
+    if demo:  # each language's half says it is a demonstration
+        parts = [cat.t("ui.demo_mark", lang) + part for lang, part in zip(langs, parts, strict=True)]
+    return " | ".join(parts)
 
 
 def plain_text(

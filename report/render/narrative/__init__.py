@@ -240,7 +240,7 @@ def speak(rule: Rule, facts: Facts) -> Sentence | None:
     if said is None:
         return None
     uses = tuple(dict.fromkeys(k for k in said.uses if facts.fig(k) is not None))
-    text = with_age(said.text, [facts.figs[k] for k in uses], facts)
+    text = dict(said.text) if said.dated else with_age(said.text, [facts.figs[k] for k in uses], facts)
     return Sentence(rule.name, rule.section, rule.paragraph, uses, text)
 
 
@@ -300,7 +300,7 @@ def figure_sentences(group: FigureGroup, facts: Facts, said: set[str] | None = N
         said |= old.keys()
         dated = [Source(sid, dt.date.fromisoformat(d)) for sid, d in old.values()]
         calendar = facts.meta.calendar if facts.meta is not None else None  # tests give no edition
-        reason = stale_reason(dated, facts.cat, calendar)
+        reason = stale_reason(dated, facts.cat, calendar, facts.meta.as_of if facts.meta is not None else None)
         notices += _unsaid(reason, said)
     if notices:
         out.append(Sentence("notice.stale", group.section, group.paragraph, tuple(stale_keys), join(notices)))

@@ -77,6 +77,7 @@ class Said:
 
     text: Text
     uses: tuple[str, ...]
+    dated: bool = False  # the text dates its figures itself: no "(data as of ...)" is added
 
 
 @dataclass(frozen=True)
@@ -167,6 +168,11 @@ def signed_points(value: float, lang: str) -> str:
 
 
 # --- how old the data are --------------------------------------------------------------------------------------
+def period_of(sid: str, d: dt.date, lang: str, edition_year: int) -> str:
+    """``_period`` for the rules."""
+    return _period(sid, d, lang, edition_year)
+
+
 def _period(sid: str, d: dt.date, lang: str, edition_year: int) -> str:
     """An observation's period in words, the year dropped when it is the edition's: "October", "24 May"."""
     frequency = SERIES[sid].frequency if sid in SERIES else "daily"

@@ -29,6 +29,7 @@ from report.render.narrative.base import (
     Text,
     _previous_figure,
     _value,
+    period_of,
 )
 
 # --- section 1: where the Fed is --------------------------------------------------------------------------------
@@ -318,13 +319,16 @@ def conclusion_btc(f: Facts) -> Said | None:
     p2c, dd = f.fig("btc_price_to_cost"), f.fig("btc_drawdown")
     if p2c is None or dd is None or dd.value is None:
         return None
-    return f.say(
-        "rule.conclusion_btc",
-        "btc_price_to_cost",
-        "btc_drawdown",
-        ratio={lang: p2c.formatted(lang) for lang in LANGS},
-        drawdown=per_lang(percent, abs(dd.value)),
-    )
+    values = {"ratio": {lang: p2c.formatted(lang) for lang in LANGS}, "drawdown": per_lang(percent, abs(dd.value))}
+    if p2c.observed and dd.observed and p2c.observed != dd.observed:  # each number with its own day
+        year = f.meta.as_of.year
+        values |= {
+            "cost_date": {lang: period_of("BTC_HASHRATE", p2c.observed, lang, year) for lang in LANGS},
+            "price_date": {lang: period_of("CBBTCUSD", dd.observed, lang, year) for lang in LANGS},
+        }
+        said = f.say("rule.conclusion_btc_dated", "btc_price_to_cost", "btc_drawdown", **values)
+        return Said(said.text, said.uses, dated=True)
+    return f.say("rule.conclusion_btc", "btc_price_to_cost", "btc_drawdown", **values)
 
 
 def conclusion_unavailable(f: Facts) -> Said | None:
