@@ -163,14 +163,14 @@ RELEASES: dict[str, Release] = {
         Release(
             "h41",
             {"en": "H.4.1 Fed balance sheet", "zh-Hant": "H.4.1聯準會資產負債表"},
-            ("WALCL", "WRESBAL", "TREAST"),
+            ("WALCL", "WRESBAL", "TREAST", "WDTGAL"),
             _h41,
             20,
         ),
         Release(
             "rates",
             {"en": "Daily policy and repo rates", "zh-Hant": "每日政策利率與回購利率"},
-            ("SOFR", "IORB", "DFEDTARU", "DFEDTARL"),
+            ("SOFR", "EFFR", "IORB", "DFEDTARU", "DFEDTARL", "RRPONTSYD"),
             _rates,
         ),
     )

@@ -59,7 +59,7 @@ AVOIDED: dict[str, str] = {
 
 # Series ids that are also the plain names of what they measure (the glossary writes 擔保隔夜融資利率（SOFR）,
 # 準備金餘額利率（IORB）, 名目GDP): these may appear in prose; every other id is a code for the sources appendix.
-WORDS = {"SOFR", "IORB", "GDP"}
+WORDS = {"SOFR", "IORB", "GDP", "EFFR"}
 CODES = sorted((sid for sid in SERIES if sid not in WORDS), key=len, reverse=True)
 CODE = re.compile(r"(?<![A-Za-z0-9_])(" + "|".join(map(re.escape, CODES)) + r")(?![A-Za-z0-9_])")
 ISO_DATE = re.compile(r"(?<!\d)\d{4}-\d{1,2}-\d{1,2}(?!\d)")

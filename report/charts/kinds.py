@@ -28,6 +28,7 @@ from report.charts.base import (
 from report.figures import Figure
 from report.figures.bitcoin import SMOOTH_DAYS, cost_series, price_series
 from report.figures.macro import INFLATION_TARGET, on_month_grid, payroll_changes, yoy
+from report.figures.plumbing import NET_LIQUIDITY_PARTS, net_liquidity_series
 from report.i18n import money
 
 
@@ -111,6 +112,26 @@ def _runoff_bracket(ax: Axes, c: ChartCtx, pk: Figure) -> None:
     )
     above = (end_x, top, -4.0, 3.0, "right", "bottom")  # over the dotted peak line, in room made above it
     c.notes.append(Note(ax, texts, RED, spots, above))
+
+
+def _net_liquidity(fig: MplFigure, c: ChartCtx) -> None:
+    """Net liquidity on Wednesdays with its parts: total assets, the TGA and ON RRP (US$ trillion)."""
+    data = c.data
+    parts = [data.get(sid, pd.Series(dtype=float)).dropna() for sid in NET_LIQUIDITY_PARTS]
+    net = _thin(net_liquidity_series(*parts), c.start)
+    if net.empty:
+        raise NoData
+    ax = fig.add_subplot()
+    ax.plot(net.index, net / 1e12, color=BLUE, lw=1.6, label=c.label("net"))
+    c.mark(ax, net / 1e12, BLUE)
+    walcl, tga, rrp = (_thin(s, c.start) for s in parts)
+    ax.plot(walcl.index, walcl / 1e12, color=GREY, lw=0.9, label=c.label("walcl"))
+    ax.plot(tga.index, tga / 1e12, color=ORANGE, lw=1.0, label=c.label("tga"))
+    c.mark(ax, tga / 1e12, ORANGE)
+    ax.plot(rrp.index, rrp / 1e12, color=GREEN, lw=1.0, label=c.label("on_rrp"))
+    c.mark(ax, rrp / 1e12, GREEN)
+    ax.set_ylim(bottom=0)
+    ax.set_ylabel(c.axis("left"))
 
 
 def _m2(fig: MplFigure, c: ChartCtx) -> None:
@@ -250,6 +271,7 @@ CHARTS: dict[str, ChartFn] = {
     "reserves": _reserves,
     "balance_sheet": _balance_sheet,
     "sofr": _sofr,
+    "net_liquidity": _net_liquidity,
     "m2": _m2,
     "payrolls": _payrolls,
     "inflation": _inflation,

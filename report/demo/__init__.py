@@ -63,6 +63,7 @@ def generate(rng: np.random.Generator | None = None) -> dict[str, Obs]:
     out.update(macro.labour(month_starts, rng))
     out.update(macro.inflation(month_starts, rng))
     out.update(bitcoin.generate(daily, rng))
+    out.update(liquidity.plumbing(days(START, END, weekdays=[2]), days(START, END, weekdays=range(5)), rng))
     return out
 
 

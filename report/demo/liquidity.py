@@ -187,3 +187,42 @@ def _sofr_day(d: dt.date, top: float, rng: np.random.Generator) -> float:
     else:
         v = top - 0.11 + rng.choice([-0.02, -0.01, 0.0, 0.0, 0.01]) + (0.05 if month_end else 0)
     return round(min(v, top - 0.001) if d < STRAIN_START else v, 2)
+
+
+# The Treasury General Account (millions, Wednesdays) and overnight reverse repo (billions, business days): the
+# reference week has the TGA near US$0.9 trillion and ON RRP at a few billion
+WDTGAL_ANCHORS: list[Anchor] = [
+    (D(2019, 1, 2), 370_000),
+    (D(2020, 7, 22), 1_800_000),
+    (D(2021, 10, 20), 120_000),
+    (D(2022, 6, 1), 780_000),
+    (D(2023, 6, 7), 50_000),
+    (D(2024, 4, 24), 930_000),
+    (D(2025, 6, 25), 320_000),
+    (D(2025, 10, 1), 880_000),
+    (D(2025, 11, 5), 943_000),
+    (D(2025, 12, 3), 905_000),
+]
+RRP_ANCHORS: list[Anchor] = [
+    (D(2019, 1, 2), 5.0),
+    (D(2021, 3, 1), 5.0),
+    (D(2021, 9, 30), 1_600.0),
+    (D(2022, 12, 30), 2_550.0),
+    (D(2023, 6, 30), 2_000.0),
+    (D(2024, 6, 28), 450.0),
+    (D(2025, 3, 31), 150.0),
+    (D(2025, 10, 31), 25.0),
+    (D(2025, 12, 5), 3.0),
+]
+EFFR_BELOW_UPPER = 0.11  # the effective rate's usual place in the range, percentage points below the top
+
+
+def plumbing(weds: list[dt.date], bdays: list[dt.date], rng: np.random.Generator) -> dict[str, Obs]:
+    """The TGA (millions, weekly), ON RRP (billions, business days) and EFFR (percent, business days)."""
+    upper = step(bdays, UPPER_CHANGES, UPPER_INITIAL)
+    rrp = np.maximum(bridge(bdays, RRP_ANCHORS, vol=0.01, rng=rng, log=True), 0.0)
+    return {
+        "WDTGAL": bridged("WDTGAL", weds, WDTGAL_ANCHORS, vol=0.03, rng=rng, log=True),
+        "RRPONTSYD": keep_published("RRPONTSYD", bdays, np.round(rrp, 3)),
+        "EFFR": keep_published("EFFR", bdays, np.round(upper - EFFR_BELOW_UPPER, 2)),
+    }

@@ -9,6 +9,7 @@ from report.figures.liquidity import balance_sheet, reserves, rmp_scenarios
 from report.figures.macro import inflation, labour
 from report.figures.model import Context, Data, Figure, Source, Status, check_plausible, outliers
 from report.figures.money import m2
+from report.figures.plumbing import plumbing
 from report.series import SERIES
 
 INPUT_SERIES = tuple(SERIES)  # every catalogued series (report/series.py)
@@ -24,6 +25,7 @@ def compute_all(data: Data, ctx: Context) -> list[Figure]:
         reserves,
         balance_sheet,
         rmp_scenarios,
+        plumbing,
         m2,
         sofr_corridor,
         labour,

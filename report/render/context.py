@@ -133,6 +133,11 @@ FIGURE_SERIES: dict[str, tuple[str, ...]] = {
     "fed_treasuries_since_qt_end": ("TREAST",),
     "fed_treasuries_monthly_pace": ("TREAST",),
     "rmp_": ("WALCL", "TREAST"),  # every purchase scenario
+    "tga": ("WDTGAL",),
+    "on_rrp": ("RRPONTSYD",),
+    "net_liquidity": ("WALCL", "WDTGAL", "RRPONTSYD"),
+    "net_liquidity_4w_change": ("WALCL", "WDTGAL", "RRPONTSYD"),
+    "effr_iorb_spread_bp": ("EFFR", "IORB"),
     "m2": ("M2SL",),
     "m2_yoy": ("M2SL",),
     "m2_prior_peak": ("M2SL",),

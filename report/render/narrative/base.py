@@ -44,6 +44,10 @@ MINER_THIN_PRICE_TO_COST = 1.5
 MINER_BELOW_COST = 1.0
 # At least this share (percent) of the supply held at a loss is "a large share".
 LARGE_SUPPLY_IN_LOSS_SHARE = 25.0
+# The reverse-repo cushion is exhausted when ON RRP holds less than this (US dollars): a drain then falls on reserves.
+RRP_EXHAUSTED_USD = 50e9
+# A TGA rebuild (or run-down) that moves reserves: the account changed by at least this much in four weeks.
+TGA_MOVE_USD = 100e9
 
 THRESHOLDS: dict[str, float] = {
     name: value for name, value in globals().items() if name.isupper() and isinstance(value, int | float)

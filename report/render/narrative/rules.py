@@ -20,7 +20,9 @@ from report.render.narrative.base import (
     MINER_BELOW_COST,
     MINER_THIN_PRICE_TO_COST,
     PRESSURE_DAYS_ABOVE_RANGE,
+    RRP_EXHAUSTED_USD,
     STRAIN_DAYS_ABOVE_RANGE,
+    TGA_MOVE_USD,
     UNEMPLOYMENT_TREND_PP,
     WEAK_PAYROLL_3M_AVG,
     WEAK_PAYROLL_DECLINES_7M,
@@ -288,6 +290,26 @@ def supply_loss(f: Facts) -> Said | None:
         return None
     key = "rule.supply_loss_large" if share >= LARGE_SUPPLY_IN_LOSS_SHARE else "rule.supply_loss_small"
     return f.say(key, "supply_in_loss_share", share=per_lang(percent, share))
+
+
+# --- section 3: the plumbing ---------------------------------------------------------------------------------------
+def rrp_cushion(f: Facts) -> Said | None:
+    rrp = f.value("on_rrp")
+    if rrp is None:
+        return None
+    level = per_lang(money, rrp)
+    if rrp < RRP_EXHAUSTED_USD:
+        return f.say("rule.rrp_exhausted", "on_rrp", level=level)
+    return f.say("rule.rrp_cushion", "on_rrp", level=level)
+
+
+def tga_drain(f: Facts) -> Said | None:
+    tga = f.fig("tga")
+    change = tga.detail.get("change_4w") if tga is not None else None
+    if change is None or abs(change) < TGA_MOVE_USD:
+        return None
+    key = "rule.tga_rebuild" if change > 0 else "rule.tga_rundown"
+    return f.say(key, "tga", change=per_lang(money, abs(change)))
 
 
 # --- the conclusion (the e-mail's summary) -------------------------------------------------------------------------
