@@ -64,6 +64,7 @@ def generate(rng: np.random.Generator | None = None) -> dict[str, Obs]:
     out.update(macro.inflation(month_starts, rng))
     out.update(bitcoin.generate(daily, rng))
     out.update(liquidity.plumbing(days(START, END, weekdays=[2]), days(START, END, weekdays=range(5)), rng))
+    out.update(bitcoin.flows_and_basis(daily, rng))
     return out
 
 

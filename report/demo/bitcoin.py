@@ -162,3 +162,30 @@ def in_loss(daily: list[dt.date], price: np.ndarray, supply: np.ndarray) -> np.n
     raw = share * supply
     last_obs = daily.index(END - dt.timedelta(days=1))
     return np.minimum(raw * (TARGET_SUPPLY_IN_LOSS / raw[last_obs]), supply)
+
+
+# The realised price (US$, daily) and spot-ETF net flows (US$ millions, trading days from the ETFs' launch): the
+# reference week has MVRV near 1.6 (realised price about US$56,000) and about US$3.5 billion of November outflows
+REALIZED_ANCHORS: list[Anchor] = [
+    (D(2019, 1, 1), 5_000),
+    (D(2021, 12, 31), 24_000),
+    (D(2022, 12, 31), 19_000),
+    (D(2024, 3, 31), 30_000),
+    (D(2025, 1, 1), 42_000),
+    (D(2025, 12, 8), 56_000),
+]
+ETF_LAUNCH = D(2024, 1, 11)
+ETF_DAILY_MEAN = 150.0  # US$ millions a trading day, on average, since launch
+ETF_NOVEMBER_2025 = -175.0  # a trading day's mean in November 2025 (about -US$3.5 billion in the month)
+
+
+def flows_and_basis(daily: list[dt.date], rng: np.random.Generator) -> dict[str, Obs]:
+    """The realised price and spot-ETF net flows (drawn after every other series, so those keep their values)."""
+    realised = bridge(daily, REALIZED_ANCHORS, vol=0.002, rng=rng, log=True)
+    trading = [d for d in daily if d >= ETF_LAUNCH and d.weekday() < 5]
+    means = [ETF_NOVEMBER_2025 if (d.year, d.month) == (2025, 11) else ETF_DAILY_MEAN for d in trading]
+    flows = np.array(means) + rng.normal(0, 120.0, len(trading))
+    return {
+        "BTC_REALIZED_PRICE": keep_published("BTC_REALIZED_PRICE", daily, np.round(realised, 2)),
+        "BTC_ETF_FLOW": keep_published("BTC_ETF_FLOW", trading, np.round(flows, 1)),
+    }

@@ -9,6 +9,7 @@ from report.figures.liquidity import balance_sheet, reserves, rmp_scenarios
 from report.figures.macro import inflation, labour
 from report.figures.model import Context, Data, Figure, Source, Status, check_plausible, outliers
 from report.figures.money import m2
+from report.figures.onchain import onchain
 from report.figures.plumbing import plumbing
 from report.series import SERIES
 
@@ -34,6 +35,7 @@ def compute_all(data: Data, ctx: Context) -> list[Figure]:
         miner_cost,
         difficulty,
         supply_in_loss,
+        onchain,
     ):
         figures += fn(data, ctx)
     figures += fomc(ctx)

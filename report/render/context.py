@@ -163,6 +163,11 @@ FIGURE_SERIES: dict[str, tuple[str, ...]] = {
     "difficulty_change": ("BTC_DIFFICULTY",),
     "supply_in_loss": ("BTC_SUPPLY_IN_LOSS",),
     "supply_in_loss_share": ("BTC_SUPPLY_IN_LOSS", "BTC_SUPPLY"),
+    "realized_price": ("BTC_REALIZED_PRICE", "BTC_MVRV", "CBBTCUSD", "BTC_PRICE"),
+    "mvrv": ("BTC_REALIZED_PRICE", "BTC_MVRV", "CBBTCUSD", "BTC_PRICE"),
+    "hashprice": ("BTC_HASHRATE", "BTC_ISSUANCE", "BTC_FEES", "CBBTCUSD", "BTC_PRICE"),
+    "etf_net_flows_4w": ("BTC_ETF_FLOW",),
+    "etf_net_flows_week": ("BTC_ETF_FLOW",),
     "days_to_fomc": (),
 }
 

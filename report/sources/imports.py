@@ -57,6 +57,13 @@ COINMETRICS = {
     "IssTotNtv": "BTC_ISSUANCE",
     "FeeTotNtv": "BTC_FEES",
     "DiffMean": "BTC_DIFFICULTY",
+    "CapMVRVCur": "BTC_MVRV",
+}
+# CryptoQuant and Farside-style exports: Datetime,<metric> (ETF flows in US$ millions)
+CRYPTOQUANT = {
+    "Realized Price": "BTC_REALIZED_PRICE",
+    "MVRV Ratio": "BTC_MVRV",
+    "ETF Net Flow (USD mn)": "BTC_ETF_FLOW",
 }
 BLOCKCHAIN_COM = {
     "hash-rate": "BTC_HASHRATE",
@@ -314,6 +321,8 @@ def _recognise(
         return _two_column(path, rows, sid=_known(sid, path, hline), fmt="blockchain.com", value_col=2)
     if lower[0] in DATE_COLUMNS and len(names) >= 2 and all(ALFRED_COLUMN.match(h) for h in names[1:]):
         return _alfred(path, rows, names=names, hline=hline, today=today)
+    if lower[0] in (*DATE_COLUMNS, "datetime") and len(names) == 2 and names[1] in CRYPTOQUANT:
+        return _two_column(path, rows, sid=CRYPTOQUANT[names[1]], fmt="cryptoquant", value_col=1)
     if lower[0] in DATE_COLUMNS and len(names) == 2:
         sid = names[1] if names[1] in SERIES else _series_from_name(path, hint)
         if sid is None:

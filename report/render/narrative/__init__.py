@@ -215,6 +215,8 @@ PLAN: tuple[Rule | FigureGroup, ...] = (
     FigureGroup("s5", 1, ("btc_price", "btc_drawdown")),
     FigureGroup("s5", 2, ("miner_cost", "btc_price_to_cost", "break_even_power_price", "hashrate")),
     FigureGroup("s5", 3, ("difficulty_change", "supply_in_loss", "supply_in_loss_share")),
+    FigureGroup("s5", 4, ("realized_price", "mvrv", "hashprice")),
+    FigureGroup("s5", 5, ("etf_net_flows_4w", "etf_net_flows_week")),
     Rule(
         "conclusion_liquidity",
         "conclusion",

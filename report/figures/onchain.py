@@ -1,0 +1,138 @@
+"""Bitcoin's cost basis and flows: realised price and MVRV, hashprice, and spot-ETF net flows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+
+from report.figures.bitcoin import SMOOTH_DAYS, price_series
+from report.figures.model import Context, Data, Figure, Source, clean, make, missing_reason, ratio_of, unavailable
+from report.i18n import date, money, number, per_lang
+
+ETF_WINDOW_DAYS = 28  # four weeks of ETF flows
+ETF_WEEK_DAYS = 7
+PH = 1e15  # hashes per second in a petahash per second
+
+
+def onchain(data: Data, ctx: Context) -> list[Figure]:
+    """Realised price and MVRV, hashprice, and spot-ETF flows over four weeks and the latest week."""
+    return [*_cost_basis(data, ctx), _hashprice(data, ctx), *_etf_flows(clean(data, "BTC_ETF_FLOW"), ctx)]
+
+
+def _cost_basis(data: Data, ctx: Context) -> list[Figure]:
+    """The realised price (the average price at which every coin last moved) and MVRV (price over it): from a
+    realised-price series with the price of the same day, or from an MVRV series (Coin Metrics) with the price."""
+    psid, price = price_series(data)
+    realised, mvrv = clean(data, "BTC_REALIZED_PRICE"), clean(data, "BTC_MVRV")
+    if price.empty or (realised.empty and mvrv.empty):
+        missing = [sid for sid, s in ((psid, price), ("BTC_REALIZED_PRICE", realised)) if s.empty]
+        why = missing_reason(missing, ctx)
+        return [
+            unavailable("realized_price", "USD", ctx, reason_key="reason.no_data", **why),
+            unavailable("mvrv", "ratio", ctx, reason_key="reason.no_data", **why),
+        ]
+    if not realised.empty:  # the realised price itself, on a day that has a price
+        both = pd.concat([realised, price], axis=1, join="inner").dropna()
+        basis_sid = "BTC_REALIZED_PRICE"
+    else:
+        both = pd.concat([price / mvrv, price], axis=1, join="inner").dropna()
+        basis_sid = "BTC_MVRV"
+    if both.empty:
+        why = missing_reason([psid, basis_sid], ctx)
+        return [
+            unavailable("realized_price", "USD", ctx, reason_key="reason.no_data", **why),
+            unavailable("mvrv", "ratio", ctx, reason_key="reason.no_data", **why),
+        ]
+    d = both.index[-1].date()
+    basis, px = float(both.iloc[-1, 0]), float(both.iloc[-1, 1])
+    ratio = ratio_of(px, basis)
+    sources = [Source(basis_sid, d), Source(psid, d)]
+    values: dict[str, Any] = {"date": per_lang(date, d), "basis": per_lang(money, basis), "price": per_lang(money, px)}
+    return [
+        make(
+            "realized_price",
+            basis,
+            unit="USD",
+            sources=sources,
+            ctx=ctx,
+            text_key="text.realized_price",
+            paired=[basis_sid],  # read on the price's day: the price's age is the figure's
+            **values,
+        ),
+        make(
+            "mvrv",
+            ratio,
+            unit="ratio",
+            sources=sources,
+            ctx=ctx,
+            text_key="text.mvrv_above" if ratio >= 1 else "text.mvrv_below",
+            paired=[basis_sid],  # read on the price's day: the price's age is the figure's
+            mvrv={lang: number(ratio, lang, 2) for lang in ("en", "zh-Hant")},
+            **values,
+        ),
+    ]
+
+
+def _hashprice(data: Data, ctx: Context) -> Figure:
+    """Miners' revenue a day per PH/s of hash rate, in US dollars (subsidy plus fees at the day's price), over
+    the same seven days the miner cost uses."""
+    psid, price = price_series(data)
+    hr, iss, fees = (clean(data, sid) for sid in ("BTC_HASHRATE", "BTC_ISSUANCE", "BTC_FEES"))
+    missing = [
+        sid for sid, s in ((psid, price), ("BTC_HASHRATE", hr), ("BTC_ISSUANCE", iss), ("BTC_FEES", fees)) if s.empty
+    ]
+    usd = ((iss + fees) * price).dropna() if not missing else pd.Series(dtype="float64")
+    if missing or usd.empty:
+        return unavailable(
+            "hashprice", "USD", ctx, reason_key="reason.no_data", **missing_reason(missing or [psid], ctx)
+        )
+    days = usd.index.intersection(hr.index)[-SMOOTH_DAYS:]
+    if days.empty:
+        return unavailable(
+            "hashprice", "USD", ctx, reason_key="reason.no_data", **missing_reason(["BTC_HASHRATE"], ctx)
+        )
+    d = days[-1].date()
+    value = float(usd.reindex(days).mean()) / (float(hr.reindex(days).mean()) / PH)
+    return make(
+        "hashprice",
+        value,
+        unit="USD",
+        sources=[Source("BTC_HASHRATE", d), Source("BTC_ISSUANCE", d), Source("BTC_FEES", d), Source(psid, d)],
+        ctx=ctx,
+        text_key="text.hashprice",
+        detail={"days": len(days)},
+        hashprice=per_lang(money, value),
+        date=per_lang(date, d),
+        n=len(days),
+    )
+
+
+def _etf_flows(flows: pd.Series, ctx: Context) -> list[Figure]:
+    """Spot-ETF net flows summed over the four weeks and the week to the latest trading day."""
+    keys = ("etf_net_flows_4w", "etf_net_flows_week")
+    if flows.empty:
+        why = missing_reason(["BTC_ETF_FLOW"], ctx)
+        return [unavailable(k, "USD", ctx, reason_key="reason.no_data", **why) for k in keys]
+    d = flows.index[-1].date()
+    out = []
+    for key, days in zip(keys, (ETF_WINDOW_DAYS, ETF_WEEK_DAYS), strict=True):
+        start = d - dt.timedelta(days=days - 1)
+        window = flows[flows.index >= pd.Timestamp(start)]
+        total = float(window.sum())
+        out.append(
+            make(
+                key,
+                total,
+                unit="USD",
+                sources=[Source("BTC_ETF_FLOW", window.index[0].date()), Source("BTC_ETF_FLOW", d)],
+                ctx=ctx,
+                text_key=f"text.{key}_{'in' if total >= 0 else 'out'}",
+                detail={"start": start.isoformat(), "days": len(window)},
+                total=per_lang(money, abs(total)),
+                start=per_lang(date, start),
+                date=per_lang(date, d),
+            )
+        )
+    return out
