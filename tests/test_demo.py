@@ -34,11 +34,13 @@ def test_every_input_series_covered_2019_to_edition(demo_data_dir):
             if sid in (
                 "BTC_PRICE",
                 "BTC_DIFFICULTY_7D",
-            ):  # alternative sources; the demo has CBBTCUSD, exact difficulty
+                "BTC_MVRV",
+            ):  # alternative sources; the demo has CBBTCUSD, exact difficulty, the realised price
                 continue
             obs = st.observations(sid, demo.END)
             assert obs, sid
-            assert obs[0][0] <= dt.date(2019, 1, 2) or sid == "IORB", sid  # IORB exists from July 2021
+            # IORB exists from July 2021, the spot bitcoin ETFs from January 2024
+            assert obs[0][0] <= dt.date(2019, 1, 2) or sid in ("IORB", "BTC_ETF_FLOW"), sid
             # GDP: the second quarter is the latest public on 8 December 2025 (the third came out on 23 December)
             assert obs[-1][0] >= (dt.date(2025, 4, 1) if sid == "GDP" else dt.date(2025, 7, 1)), sid
         assert st.last_published() <= demo.END
