@@ -274,6 +274,7 @@ _FORMATTERS: dict[str, Any] = {
     "ratio": ratio,
     "USD/kWh": power_price,
     "percent_change": lambda v, lang: percent(v, lang, 2, sign=True),
+    "correlation": lambda v, lang: number(v, lang, 2),  # a correlation coefficient, −1 to 1
 }
 
 

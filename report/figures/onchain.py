@@ -9,6 +9,7 @@ import pandas as pd
 
 from report.figures.bitcoin import SMOOTH_DAYS, price_series
 from report.figures.model import Context, Data, Figure, Source, clean, make, missing_reason, ratio_of, unavailable
+from report.figures.plumbing import NET_LIQUIDITY_PARTS, net_liquidity_series
 from report.i18n import date, money, number, per_lang
 
 ETF_WINDOW_DAYS = 28  # four weeks of ETF flows
@@ -16,9 +17,60 @@ ETF_WEEK_DAYS = 7
 PH = 1e15  # hashes per second in a petahash per second
 
 
+CORRELATION_WEEKS = 104  # two years of Wednesdays
+CHANGE_WEEKS = 13  # the changes correlated: over 13 weeks (a quarter)
+MIN_WEEKS = 52  # fewer paired changes than this: too few to say anything
+
+
 def onchain(data: Data, ctx: Context) -> list[Figure]:
-    """Realised price and MVRV, hashprice, and spot-ETF flows over four weeks and the latest week."""
-    return [*_cost_basis(data, ctx), _hashprice(data, ctx), *_etf_flows(clean(data, "BTC_ETF_FLOW"), ctx)]
+    """Realised price and MVRV, hashprice, spot-ETF flows, and whether bitcoin has tracked net liquidity."""
+    return [
+        *_cost_basis(data, ctx),
+        _hashprice(data, ctx),
+        *_etf_flows(clean(data, "BTC_ETF_FLOW"), ctx),
+        _liquidity_link(data, ctx),
+    ]
+
+
+def _liquidity_link(data: Data, ctx: Context) -> Figure:
+    """The correlation of 13-week percentage changes in net liquidity and in the bitcoin price, on the Wednesdays of
+    the last two years (the price of each Wednesday, or the day before it when it has none). Overlapping changes
+    are not independent: the figure describes co-movement, it does not test it."""
+    psid, price = price_series(data)
+    parts = [clean(data, sid) for sid in NET_LIQUIDITY_PARTS]
+    net = net_liquidity_series(*parts)
+    key = "btc_liquidity_correlation"
+    if net.empty or price.empty:
+        missing = [sid for sid, s in zip((*NET_LIQUIDITY_PARTS, psid), (*parts, price), strict=True) if s.empty]
+        return unavailable(key, "correlation", ctx, reason_key="reason.no_data", **missing_reason(missing, ctx))
+    weeks = net.index[-(CORRELATION_WEEKS + CHANGE_WEEKS) :]
+    px = price.reindex(price.index.union(weeks)).ffill().reindex(weeks)
+    both = pd.concat([net.reindex(weeks), px], axis=1).dropna()
+    changes = both.pct_change(CHANGE_WEEKS).dropna().iloc[-CORRELATION_WEEKS:]
+    if len(changes) < MIN_WEEKS:
+        return unavailable(key, "correlation", ctx, reason_key="reason.too_few_weeks", weeks=str(MIN_WEEKS))
+    r = float(changes.iloc[:, 0].corr(changes.iloc[:, 1]))
+    first, last = changes.index[0].date(), changes.index[-1].date()
+    return make(
+        key,
+        r,
+        unit="correlation",
+        sources=[Source("WALCL", first), Source("WALCL", last), Source("WDTGAL", last), Source(psid, last)],
+        ctx=ctx,
+        text_key="text.btc_liquidity_correlation",
+        detail={
+            "weeks": len(changes),
+            "change_weeks": CHANGE_WEEKS,
+            "start": first.isoformat(),
+            "end": last.isoformat(),
+        },
+        paired=["WALCL", psid],
+        r={lang: number(r, lang, 2) for lang in ("en", "zh-Hant")},
+        n=len(changes),
+        k=CHANGE_WEEKS,
+        start=per_lang(date, first),
+        end=per_lang(date, last),
+    )
 
 
 def _cost_basis(data: Data, ctx: Context) -> list[Figure]:

@@ -168,6 +168,7 @@ FIGURE_SERIES: dict[str, tuple[str, ...]] = {
     "hashprice": ("BTC_HASHRATE", "BTC_ISSUANCE", "BTC_FEES", "CBBTCUSD", "BTC_PRICE"),
     "etf_net_flows_4w": ("BTC_ETF_FLOW",),
     "etf_net_flows_week": ("BTC_ETF_FLOW",),
+    "btc_liquidity_correlation": ("WALCL", "WDTGAL", "RRPONTSYD", "CBBTCUSD", "BTC_PRICE"),
     "days_to_fomc": (),
 }
 

@@ -26,6 +26,7 @@ from report.render.narrative.base import (
     BALANCE_SHEET_MOVE_USD,
     FIRM_DAYS_AT_OR_ABOVE_IORB,
     LARGE_SUPPLY_IN_LOSS_SHARE,
+    LIQUIDITY_CORRELATION,
     M2_EXPANDING_YOY,
     MINER_BELOW_COST,
     MINER_THIN_PRICE_TO_COST,
@@ -57,6 +58,7 @@ from report.render.narrative.rules import (
     Phase,
     Trend,
     balance_sheet_phase,
+    btc_liquidity,
     conclusion_btc,
     conclusion_labour,
     conclusion_liquidity,
@@ -179,6 +181,19 @@ PLAN: tuple[Rule | FigureGroup, ...] = (
         "silent otherwise.",
     ),
     FigureGroup("s3", 3, ("net_liquidity", "net_liquidity_4w_change", "tga", "on_rrp")),
+    Rule(
+        "btc_liquidity",
+        "s3",
+        4,
+        ("btc_liquidity_correlation",),
+        ("LIQUIDITY_CORRELATION",),
+        btc_liquidity,
+        requires=("btc_liquidity_correlation",),
+        doc="Whether bitcoin tracks liquidity, from the correlation of 13-week changes over two years: with it at or "
+        "above the threshold, against it at or below its negative, a weak link in between. Silent without the "
+        "statistic: section 3 never claims the link without it.",
+    ),
+    FigureGroup("s3", 4, ("btc_liquidity_correlation",)),
     Rule(
         "labour",
         "s4",
@@ -359,6 +374,7 @@ __all__ = [
     "BS",
     "FIRM_DAYS_AT_OR_ABOVE_IORB",
     "LARGE_SUPPLY_IN_LOSS_SHARE",
+    "LIQUIDITY_CORRELATION",
     "M2_EXPANDING_YOY",
     "MINER_BELOW_COST",
     "MINER_THIN_PRICE_TO_COST",

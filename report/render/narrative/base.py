@@ -46,6 +46,9 @@ MINER_BELOW_COST = 1.0
 LARGE_SUPPLY_IN_LOSS_SHARE = 25.0
 # The reverse-repo cushion is exhausted when ON RRP holds less than this (US dollars): a drain then falls on reserves.
 RRP_EXHAUSTED_USD = 50e9
+# Bitcoin tracks (or moves against) liquidity when the correlation of their 13-week changes is at least this (or at
+# most its negative); in between the link is weak.
+LIQUIDITY_CORRELATION = 0.5
 # A TGA rebuild (or run-down) that moves reserves: the account changed by at least this much in four weeks.
 TGA_MOVE_USD = 100e9
 

@@ -7,7 +7,7 @@ import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
-from report.i18n import LANGS, basis_points, count_words, date, days, money, month, per_lang, percent
+from report.i18n import LANGS, basis_points, count_words, date, days, money, month, number, per_lang, percent
 
 if TYPE_CHECKING:
     from report.figures import Figure
@@ -16,6 +16,7 @@ from report.render.narrative.base import (
     BALANCE_SHEET_MOVE_USD,
     FIRM_DAYS_AT_OR_ABOVE_IORB,
     LARGE_SUPPLY_IN_LOSS_SHARE,
+    LIQUIDITY_CORRELATION,
     M2_EXPANDING_YOY,
     MINER_BELOW_COST,
     MINER_THIN_PRICE_TO_COST,
@@ -301,6 +302,20 @@ def rrp_cushion(f: Facts) -> Said | None:
     if rrp < RRP_EXHAUSTED_USD:
         return f.say("rule.rrp_exhausted", "on_rrp", level=level)
     return f.say("rule.rrp_cushion", "on_rrp", level=level)
+
+
+def btc_liquidity(f: Facts) -> Said | None:
+    r = f.value("btc_liquidity_correlation")
+    if r is None:
+        return None
+    key = (
+        "rule.btc_tracks_liquidity"
+        if r >= LIQUIDITY_CORRELATION
+        else "rule.btc_against_liquidity"
+        if r <= -LIQUIDITY_CORRELATION
+        else "rule.btc_weak_link"
+    )
+    return f.say(key, "btc_liquidity_correlation", r={lang: number(r, lang, 2) for lang in LANGS})
 
 
 def tga_drain(f: Facts) -> Said | None:
