@@ -214,9 +214,9 @@ def days(value: float, lang: str) -> str:
 
 @_never_raises
 def hashrate(value_hs: float, lang: str) -> str:
-    """Hash rate in hashes per second shown in EH/s (in Chinese with a no-break space: justified Chinese text
-    would otherwise stretch it into a wide gap)."""
-    space = " " if lang == "en" else "\u00a0"
+    """Hash rate in hashes per second shown in EH/s ("962EH/s" in Chinese: justified Chinese text stretches even a
+    no-break space into a wide gap)."""
+    space = " " if lang == "en" else ""  # no space in Chinese: justification would stretch any space
     return f"{_digits(value_hs / 1e18, lang, 0)}{space}EH/s"
 
 

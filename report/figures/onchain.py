@@ -154,6 +154,7 @@ def _hashprice(data: Data, ctx: Context) -> Figure:
         sources=[Source("BTC_HASHRATE", d), Source("BTC_ISSUANCE", d), Source("BTC_FEES", d), Source(psid, d)],
         ctx=ctx,
         text_key="text.hashprice",
+        paired=[psid],  # the price of the hash rate's days: their age is the figure's
         detail={"days": len(days)},
         hashprice=per_lang(money, value),
         date=per_lang(date, d),
