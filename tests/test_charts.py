@@ -273,3 +273,14 @@ def test_hashrate_leaves_headroom_above_the_highest_difficulty(drawn):
         lo, hi = right.get_ylim()
         top = data["BTC_DIFFICULTY"].dropna().max() / 1e12
         assert hi - top >= 0.08 * (hi - lo), fmt
+
+
+@pytest.mark.parametrize("chart", ["cost_basis", "etf_flows", "net_liquidity"])
+def test_the_liquidity_and_cost_basis_charts_draw_and_are_left_out_without_data(drawn, chart):
+    """The charts of issue 12: drawn from the demo data as vector SVG, and left out without their series."""
+    data, figs, settings = drawn
+    catalogue = charts.load_catalogue(settings.style_dir)
+    c = charts.render_one(chart, settings, data=data, figures=figs, catalogue=catalogue)
+    assert not c.empty and c.mime == "image/svg+xml" and b"<path" in c.data
+    bare = {k: v for k, v in data.items() if k not in set(catalogue[chart]["sources"])}
+    assert charts.render_one(chart, settings, data=bare, figures=figs, catalogue=catalogue).empty

@@ -234,6 +234,42 @@ def _btc_cost(fig: MplFigure, c: ChartCtx) -> None:
     _scaled_axis(ax, c)
 
 
+def _cost_basis(fig: MplFigure, c: ChartCtx) -> None:
+    """The price against the realised price (or the price over MVRV); above it the average holder is in profit."""
+    data = c.data
+    price = _thin(price_series(data)[1], c.start)
+    realised = data.get("BTC_REALIZED_PRICE", pd.Series(dtype=float)).dropna()
+    if realised.empty:
+        mvrv = data.get("BTC_MVRV", pd.Series(dtype=float)).dropna()
+        realised = (price / mvrv).dropna() if not mvrv.empty else realised
+    realised = _thin(realised, c.start)
+    if price.empty or realised.empty:
+        raise NoData
+    ax = fig.add_subplot()
+    ax.plot(price.index, price, color=BLUE, label=c.label("price"))
+    c.mark(ax, price, BLUE)
+    ax.plot(realised.index, realised, color=ORANGE, lw=1.1, label=c.label("realised"))
+    c.mark(ax, realised, ORANGE)
+    common = realised.index.intersection(price.index)
+    ax.fill_between(common, realised.reindex(common), price.reindex(common), color="#dbe7f3", alpha=0.6, lw=0)
+    _scaled_axis(ax, c)
+
+
+def _etf_flows(fig: MplFigure, c: ChartCtx) -> None:
+    """Spot-ETF net flows summed by week (weeks ending Friday), outflows in red."""
+    flows = c.data.get("BTC_ETF_FLOW", pd.Series(dtype=float)).dropna()
+    weekly = flows.resample("W-FRI").sum() if not flows.empty else flows
+    weekly = weekly[weekly.index >= c.start] if not weekly.empty else weekly
+    if weekly.empty:
+        raise NoData
+    ax = fig.add_subplot()
+    colors = [RED if v < 0 else BLUE for v in weekly]
+    ax.bar(weekly.index, weekly, width=5, color=colors)
+    ax.axhline(0, color="#666666", lw=0.6)
+    c.mark(ax, weekly, colors[-1])
+    _scaled_axis(ax, c)
+
+
 def _hashrate(fig: MplFigure, c: ChartCtx) -> None:
     data = c.data
     ax = fig.add_subplot()
@@ -276,6 +312,8 @@ CHARTS: dict[str, ChartFn] = {
     "payrolls": _payrolls,
     "inflation": _inflation,
     "btc_cost": _btc_cost,
+    "cost_basis": _cost_basis,
+    "etf_flows": _etf_flows,
     "hashrate": _hashrate,
     "supply_in_loss": _supply_in_loss,
 }
