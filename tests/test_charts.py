@@ -221,7 +221,7 @@ def test_value_labels_have_the_precision_of_the_prose(drawn):
     def labels(cid):
         return [t for t in _texts(_figure(drawn, cid)) if t[:1].isdigit()]
 
-    assert all(re.fullmatch(r"\d\.\d\d%", t) for t in labels("sofr")) and len(labels("sofr")) == 2  # 3.90%
+    assert all(re.fullmatch(r"\d\.\d\d%", t) for t in labels("sofr")) and len(labels("sofr")) == 3  # IORB, EFFR, SOFR
     assert all(re.fullmatch(r"\d+\.\d%", t) for t in labels("inflation"))  # 3.0%, not 3% or 2.96%
     assert next(t for t in labels("reserves") if t.endswith("%")).count(".") == 1
     assert re.fullmatch(r"\d+\.\d%", next(t for t in labels("reserves") if t.endswith("%")))

@@ -167,6 +167,11 @@ def _sofr(fig: MplFigure, c: ChartCtx) -> None:
     if iorb is not None:
         ax.step(idx, iorb, where="post", color=GREEN, lw=1.0, label=c.label("iorb"))
         c.mark(ax, iorb, GREEN)
+    effr = data.get("EFFR", pd.Series(dtype=float)).dropna()
+    effr = effr[effr.index >= c.start] if not effr.empty else effr
+    if not effr.empty:  # the fed funds market beside the repo market
+        ax.plot(effr.index, effr, color=ORANGE, lw=1.0, ls="--", label=c.label("effr"))
+        c.mark(ax, effr, ORANGE)
     ax.plot(idx, sofr, color=BLUE, lw=1.1, label=c.label("sofr"))
     c.mark(ax, sofr, BLUE)
     if upper is not None:
@@ -174,7 +179,7 @@ def _sofr(fig: MplFigure, c: ChartCtx) -> None:
         if not above.empty:
             ax.scatter(above.index, above, color=RED, s=16, zorder=3, label=c.label("breach"))
     # the range covers the data and the whole band, with a little room
-    shown = [x.dropna() for x in (sofr, lower, upper, iorb) if x is not None]
+    shown = [x.dropna() for x in (sofr, lower, upper, iorb, effr) if x is not None]
     lo, hi = min(float(x.min()) for x in shown if not x.empty), max(float(x.max()) for x in shown if not x.empty)
     pad = max(0.05, (hi - lo) * 0.08)
     ax.set_ylim(lo - pad, hi + pad)
