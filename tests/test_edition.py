@@ -123,7 +123,7 @@ def test_pdf_embeds_traditional_chinese_font_and_vector_charts(demo_edition):
 def test_chart_labels_are_searchable_text(pdf_text):
     flat = _flat(pdf_text)
     assert _flat("Bank reserves and their share of GDP") in flat
-    assert _flat("擔保隔夜融資利率（SOFR）與利率走廊") in flat
+    assert _flat("SOFR、有效聯邦基金利率與利率走廊") in flat
 
 
 def test_html_is_standalone_and_marked(html_text):
