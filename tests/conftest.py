@@ -35,6 +35,27 @@ def make_ctx(cat, meetings):
     return _make
 
 
+@pytest.fixture
+def meta(meetings):
+    """Edition facts for the narrative rules: ``meta(as_of, previous=None)`` (default 21 August 2026)."""
+    from report.calendar import status
+    from report.render.context import EditionMeta
+
+    def _meta(as_of: dt.date = dt.date(2026, 8, 21), previous=None) -> EditionMeta:
+        return EditionMeta(
+            as_of=as_of,
+            demo=False,
+            langs=("zh-Hant", "en"),
+            version="test",
+            generated=dt.datetime(2026, 8, 21, tzinfo=dt.UTC),
+            qt_end=dt.date(2025, 12, 1),
+            fomc=status(meetings, as_of),
+            previous=previous,
+        )
+
+    return _meta
+
+
 @pytest.fixture(autouse=True)
 def no_internet(monkeypatch):
     """Tests never reach the internet: only loopback names resolve."""

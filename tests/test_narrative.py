@@ -8,7 +8,6 @@ import re
 
 import pytest
 
-from report.calendar import status
 from report.figures import Figure, Source
 from report.render import narrative as n
 from report.render.context import EditionMeta
@@ -27,23 +26,6 @@ def fig(key: str, value: float | None, *, status_: str = "ok", detail=None, sour
 
 def figs(**values: float | None) -> dict[str, Figure]:
     return {k: fig(k, v) for k, v in values.items()}
-
-
-@pytest.fixture
-def meta(meetings):
-    def _meta(as_of: dt.date = AS_OF, previous=None) -> EditionMeta:
-        return EditionMeta(
-            as_of=as_of,
-            demo=False,
-            langs=("zh-Hant", "en"),
-            version="test",
-            generated=dt.datetime(2026, 8, 21, tzinfo=dt.UTC),
-            qt_end=QT_END,
-            fomc=status(meetings, as_of),
-            previous=previous,
-        )
-
-    return _meta
 
 
 def said(rule: str, fs: dict[str, Figure], meta: EditionMeta, cat) -> n.Sentence | None:

@@ -100,38 +100,27 @@ def _weekly(start: str, values) -> pd.Series:
     return pd.Series(list(values), index=idx, dtype="float64")
 
 
-def test_the_liquidity_statistic_follows_the_data_and_the_rule_its_sign(make_ctx, cat, meetings):
+def test_the_liquidity_statistic_follows_the_data_and_the_rule_its_sign(make_ctx, cat, meta):
     """Bitcoin built to move with net liquidity gives a correlation near 1 and the rule says it tracks; built to move
     against it, near −1; with too few weeks the figure is unavailable and section 3 says nothing about a link."""
     import math
 
-    from report.calendar import status
     from report.figures.onchain import onchain
     from report.render import narrative as n
-    from report.render.context import EditionMeta
 
     weeks = 130
     wave = [1 + 0.1 * math.sin(i / 6) for i in range(weeks)]
     walcl = _weekly("2023-06-07", [7e12 * w for w in wave])
     zero = _weekly("2023-06-07", [0.0] * weeks)
     day = walcl.index[-1].date() + dt.timedelta(days=5)
-    meta = EditionMeta(
-        day,
-        False,
-        ("zh-Hant", "en"),
-        "t",
-        dt.datetime(2025, 12, 8, tzinfo=dt.UTC),
-        D(2025, 12, 1),
-        status(meetings, day),
-    )
     for sign, word in ((1, "moved with"), (-1, "moved against")):
         price = _weekly("2023-06-07", [60_000 * w**sign for w in wave])
         data = {"WALCL": walcl, "WDTGAL": zero, "RRPONTSYD": zero, "CBBTCUSD": price}
         f = {x.key: x for x in onchain(data, make_ctx(day))}["btc_liquidity_correlation"]
         assert f.detail["weeks"] == 104 and abs(f.value - sign) < 0.05
-        s = n.speak(n.RULES["btc_liquidity"], n.Facts({f.key: f}, meta, cat))
+        s = n.speak(n.RULES["btc_liquidity"], n.Facts({f.key: f}, meta(day), cat))
         assert s is not None and word in s.text["en"], s
     short = {"WALCL": walcl.iloc[:40], "WDTGAL": zero.iloc[:40], "RRPONTSYD": zero.iloc[:40], "CBBTCUSD": price}
     f = {x.key: x for x in onchain(short, make_ctx(day))}["btc_liquidity_correlation"]
     assert f.status == "unavailable" and "52 weeks" in f.reason["en"]
-    assert n.speak(n.RULES["btc_liquidity"], n.Facts({f.key: f}, meta, cat)) is None
+    assert n.speak(n.RULES["btc_liquidity"], n.Facts({f.key: f}, meta(day), cat)) is None

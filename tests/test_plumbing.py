@@ -104,31 +104,13 @@ def test_a_missing_part_makes_net_liquidity_unavailable_with_the_series_named(ma
     assert f["on_rrp"].status == "ok" and f["tga"].status == "unavailable"
 
 
-@pytest.fixture
-def meta(meetings):
-    """The edition of 8 December 2025, for the narrative rules."""
-    from report.calendar import status
-    from report.render.context import EditionMeta
-
-    day = D(2025, 12, 8)
-    return EditionMeta(
-        day,
-        False,
-        ("zh-Hant", "en"),
-        "t",
-        dt.datetime(2025, 12, 8, tzinfo=dt.UTC),
-        D(2025, 12, 1),
-        status(meetings, day),
-    )
-
-
 def _fig(key: str, value: float, **detail) -> Figure:
     return Figure(key, value, "USD", D(2025, 12, 3), (), "ok", {}, {}, None, detail)
 
 
 @pytest.mark.parametrize(("rrp", "exhausted"), [(n.RRP_EXHAUSTED_USD - 1e9, True), (n.RRP_EXHAUSTED_USD, False)])
 def test_the_reverse_repo_cushion_on_both_sides(meta, cat, rrp, exhausted):
-    s = n.speak(n.RULES["rrp_cushion"], n.Facts({"on_rrp": _fig("on_rrp", rrp)}, meta, cat))
+    s = n.speak(n.RULES["rrp_cushion"], n.Facts({"on_rrp": _fig("on_rrp", rrp)}, meta(D(2025, 12, 8)), cat))
     assert (
         s is not None and ("all but gone" in s.text["en"]) is exhausted and ("耗盡" in s.text["zh-Hant"]) is exhausted
     )
@@ -140,5 +122,5 @@ def test_the_reverse_repo_cushion_on_both_sides(meta, cat, rrp, exhausted):
 )
 def test_a_tga_rebuild_drains_reserves_on_both_sides(meta, cat, change, says):
     tga = _fig("tga", 0.9e12, change_4w=change)
-    s = n.speak(n.RULES["tga_drain"], n.Facts({"tga": tga}, meta, cat))
+    s = n.speak(n.RULES["tga_drain"], n.Facts({"tga": tga}, meta(D(2025, 12, 8)), cat))
     assert (s is None) if says is None else (s is not None and says in s.text["en"])
