@@ -122,9 +122,9 @@ def figures_document(
     """The stable JSON interface (docs/figures.md). With ``seen`` (``availability``), each source observation says
     how its availability on the edition date was decided and when it became public."""
     docs = [f.to_json() for f in figures]
-    for doc in docs if seen is not None else []:
-        for src in doc["sources"]:
-            how = seen.get(src["series"], {}).get(src["date"] or "")  # type: ignore[union-attr]
+    if seen is not None:
+        for src in (s for doc in docs for s in doc["sources"]):
+            how = seen.get(src["series"], {}).get(src["date"] or "")
             if how is not None:
                 src["availability"], src["published"] = how
     return {"edition": as_of.isoformat(), "demo": demo, "version": __version__, "figures": docs}

@@ -63,18 +63,9 @@ class SnapshotStore:
             raise DataError(f"cannot read the data snapshot {path}: {exc}") from exc
 
     def first_prints(self, series_id: str, as_of: dt.date) -> tuple[pd.Series, pd.Series]:
-        """The first prints archived with the edition (empty when the store held no vintages)."""
-        import pandas as pd
-
+        """The first prints archived with the edition, plain units (empty when the store held no vintages)."""
         entry = self._body.get("first_prints", {}).get(series_id, {"first": [], "before": []})
-
-        def series(rows: list[list[Any]]) -> pd.Series:
-            rows = [r for r in rows if r[0] <= as_of.isoformat()]
-            index = pd.DatetimeIndex([pd.Timestamp(r[0]) for r in rows], name="date")
-            values = [float("nan") if r[1] is None else r[1] for r in rows]
-            return pd.Series(values, index=index, name=series_id, dtype="float64")
-
-        return series(entry["first"]), series(entry["before"])
+        return _series(entry["first"], series_id, as_of), _series(entry["before"], series_id, as_of)
 
     @property
     def calendar(self) -> ReleaseCalendar:
@@ -93,13 +84,18 @@ class SnapshotStore:
 
     def load(self, series_ids: Iterable[str], as_of: dt.date) -> dict[str, pd.Series]:
         """The snapshot's series in plain units (a series it lacks is empty)."""
-        import pandas as pd
-
         out = {}
         for sid in series_ids:
             entry = self._body["series"].get(sid, {"scale": 1.0, "rows": []})
-            rows = [r for r in entry["rows"] if r[0] <= as_of.isoformat()]
-            index = pd.DatetimeIndex([pd.Timestamp(r[0]) for r in rows], name="date")
-            values = [float("nan") if r[1] is None else r[1] * entry["scale"] for r in rows]
-            out[sid] = pd.Series(values, index=index, name=sid, dtype="float64")
+            out[sid] = _series(entry["rows"], sid, as_of, entry["scale"])
         return out
+
+
+def _series(rows: list[list[Any]], series_id: str, as_of: dt.date, scale: float = 1.0) -> pd.Series:
+    """Archived ``[date, value, ...]`` rows up to ``as_of`` as a Series in plain units (None as NaN)."""
+    import pandas as pd
+
+    rows = [r for r in rows if r[0] <= as_of.isoformat()]
+    index = pd.DatetimeIndex([pd.Timestamp(r[0]) for r in rows], name="date")
+    values = [float("nan") if r[1] is None else r[1] * scale for r in rows]
+    return pd.Series(values, index=index, name=series_id, dtype="float64")
