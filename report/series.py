@@ -59,6 +59,9 @@ FRED = "FRED, Federal Reserve Bank of St. Louis"
 # Series whose first prints are read where vintages are stored (report/figures/macro.py): "PAYEMS@first" holds each
 # month as first published, "PAYEMS@first_before" the month before it in that same vintage
 FIRST_PRINT_SERIES = ("PAYEMS",)
+# Series the agencies revise after first publishing them: `brief fetch --vintages` asks ALFRED for their vintages, and
+# a past edition built without them says its values are later revisions
+REVISED = ("PAYEMS", "UNRATE", "JTSJOL", "PCEPILFE", "CPIAUCSL", "M2SL", "GDP")
 _M = 1e6
 _B = 1e9
 _T = 1e12

@@ -28,7 +28,7 @@ from report.i18n import (
 from report.releases import ReleaseCalendar, Upcoming, period_words
 from report.render.changes import changes
 from report.render.narrative import Narrative, Sentence, Story, narrative
-from report.series import FRED, SERIES
+from report.series import FRED, REVISED, SERIES
 
 Text = Mapping[str, str]
 
@@ -319,9 +319,6 @@ def _sensitivity(mc: Figure | None, cat: Catalogue) -> dict[str, Any] | None:
     }
 
 
-# Macro series that agencies revise after first publishing them: without their vintages a past edition shows
-# today's revised values
-REVISED_SERIES = ("PAYEMS", "UNRATE", "JTSJOL", "PCEPILFE", "CPIAUCSL", "M2SL", "GDP")
 REBUILT_AFTER_DAYS = 14  # an edition built this long after its date is a rebuild
 
 
@@ -330,7 +327,7 @@ def _revised_note(meta: EditionMeta, cat: Catalogue) -> dict[str, str] | None:
     revisions, not what was published by its date."""
     if meta.demo or meta.vintages is None or (meta.generated.date() - meta.as_of).days <= REBUILT_AFTER_DAYS:
         return None
-    plain = [sid for sid in REVISED_SERIES if meta.vintages.get(sid) == "publication lag"]
+    plain = [sid for sid in REVISED if meta.vintages.get(sid) == "publication lag"]
     if not plain:
         return None
     return cat.both(

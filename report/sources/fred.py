@@ -13,14 +13,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from report.series import FRED
+from report.series import FRED, REVISED
 from report.series import SERIES as CATALOGUE
 from report.sources.base import Fetched
 from report.sources.http import MAX_SERVER_TEXT, Client, FetchError, one_line
 from report.store import Row
 
 SERIES = tuple(sid for sid, info in CATALOGUE.items() if info.source == FRED)
-REVISED = ("PAYEMS", "M2SL", "GDP", "JTSJOL", "PCEPILFE", "CPIAUCSL", "UNRATE")
 FRED_ROOTS = frozenset({"seriess", "observations", "error"})  # the root elements of the answers fredapi reads here
 
 
