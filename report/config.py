@@ -76,6 +76,7 @@ class Settings(Assumptions):
     mempool_url: str | None = None
     coingecko_url: str | None = None
     bgeometrics_url: str | None = None
+    coinmetrics_url: str | None = None
     glassnode_url: str | None = None
     http_timeout: float = 20.0
     email_from: str = "Liquidity Brief <brief@localhost>"
@@ -201,6 +202,7 @@ _SOURCES: dict[str, tuple[str, str | None, Callable[[Any], Any]]] = {
     "mempool_url": ("mempool.url", "BRIEF_MEMPOOL_URL", str),
     "coingecko_url": ("coingecko.url", "BRIEF_COINGECKO_URL", str),
     "bgeometrics_url": ("bgeometrics.url", "BRIEF_BGEOMETRICS_URL", str),
+    "coinmetrics_url": ("coinmetrics.url", "BRIEF_COINMETRICS_URL", str),
     "glassnode_url": ("glassnode.url", "BRIEF_GLASSNODE_URL", str),
     "http_timeout": ("http.timeout", "BRIEF_HTTP_TIMEOUT", _float),
     "email_from": ("email.from", "BRIEF_EMAIL_FROM", str),

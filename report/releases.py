@@ -163,14 +163,14 @@ RELEASES: dict[str, Release] = {
         Release(
             "h41",
             {"en": "H.4.1 Fed balance sheet", "zh-Hant": "H.4.1聯準會資產負債表"},
-            ("WALCL", "WRESBAL", "TREAST", "WDTGAL"),
+            ("WALCL", "WRESBAL", "TREAST", "WSHOBL", "WDTGAL"),
             _h41,
             20,
         ),
         Release(
             "rates",
             {"en": "Daily policy and repo rates", "zh-Hant": "每日政策利率與回購利率"},
-            ("SOFR", "EFFR", "IORB", "DFEDTARU", "DFEDTARL", "RRPONTSYD"),
+            ("SOFR", "SOFR99", "EFFR", "IORB", "DFEDTARU", "DFEDTARL", "RRPONTSYD", "RPONTTLD"),
             _rates,
         ),
     )

@@ -44,6 +44,8 @@ class FredSeries:
 class State:
     fred: dict[str, FredSeries] = field(default_factory=dict)
     json_routes: dict[str, object] = field(default_factory=dict)  # path prefix -> JSON body
+    coinmetrics_pages: list[list[dict[str, str]]] = field(default_factory=list)  # Coin Metrics' data, page by page
+    coinmetrics_next: str | None = None  # overrides the next page's address (a server sending us elsewhere)
     release_dates: dict[str, list[str]] = field(default_factory=dict)  # FRED release id -> its dates
     faults: dict[str, list[str]] = field(default_factory=dict)
     log: list[str] = field(default_factory=list)
@@ -100,6 +102,8 @@ class Handler(BaseHTTPRequestHandler):
                 return self._fault(fault, url)
         if url.path.startswith("/fred/"):
             return self._fred(url)
+        if url.path == "/v4/timeseries/asset-metrics" and st.coinmetrics_pages:
+            return self._coinmetrics(url)
         for prefix, body in st.json_routes.items():
             if url.path.startswith(prefix):
                 return self._send(200, json.dumps(body).encode(), "application/json")
@@ -178,6 +182,18 @@ class Handler(BaseHTTPRequestHandler):
         except OSError:
             pass
         self.close_connection = True
+
+    def _coinmetrics(self, url: urllib.parse.SplitResult) -> None:
+        """Coin Metrics' paging: the data of one page, and the next page's full address while more follow."""
+        q = dict(urllib.parse.parse_qsl(url.query))
+        page = int(q.get("next_page_token", "0"))
+        pages = self.state.coinmetrics_pages
+        body: dict[str, object] = {"data": pages[page]}
+        if page + 1 < len(pages):
+            nxt = urllib.parse.urlencode({**q, "next_page_token": str(page + 1)})
+            body["next_page_token"] = str(page + 1)
+            body["next_page_url"] = self.state.coinmetrics_next or f"http://{self.headers['Host']}{url.path}?{nxt}"
+        self._send(200, json.dumps(body).encode(), "application/json")
 
     def _fred(self, url: urllib.parse.SplitResult) -> None:
         q = dict(urllib.parse.parse_qsl(url.query))
@@ -259,6 +275,7 @@ PREFIXES = {  # provider -> the path prefix its requests start with
     "CoinGecko": "/api/v3/coins/",
     "BGeometrics": "/v1/supply-loss",
     "Glassnode": "/v1/metrics/",
+    "Coin Metrics": "/v4/timeseries/",
 }
 
 
@@ -287,3 +304,7 @@ def serve_everything(state: State) -> None:
     }
     state.json_routes["/v1/supply-loss"] = [{"d": "2025-12-06", "unixTs": 1, "supplyLoss": "6400000.5"}]
     state.json_routes["/v1/metrics/supply/loss_sum"] = [{"t": unix("2025-12-07"), "v": 6.5e6}]
+    state.coinmetrics_pages = [
+        [{"asset": "btc", "time": f"{d}T00:00:00.000000000Z", "CapMVRVCur": "1.61", "SplyExNtv": "2610000.5"}]
+        for d in ("2025-12-06", "2025-12-07")
+    ]

@@ -24,7 +24,9 @@ def series(points: Sequence[tuple[str, float | None]], name: str = "S") -> pd.Se
 
 
 NOWHERE = "http://127.0.0.1:9"  # the discard port: nothing listens, so a forgotten provider fails fast
-OFFLINE = {f"{name}_url": NOWHERE for name in ("fred", "mempool", "coingecko", "bgeometrics", "glassnode")}
+OFFLINE = {
+    f"{name}_url": NOWHERE for name in ("fred", "mempool", "coingecko", "bgeometrics", "glassnode", "coinmetrics")
+}
 
 
 def pdftotext(path: Path) -> str:

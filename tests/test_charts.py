@@ -275,7 +275,7 @@ def test_hashrate_leaves_headroom_above_the_highest_difficulty(drawn):
         assert hi - top >= 0.08 * (hi - lo), fmt
 
 
-@pytest.mark.parametrize("chart", ["cost_basis", "etf_flows", "net_liquidity"])
+@pytest.mark.parametrize("chart", ["cost_basis", "etf_flows", "net_liquidity", "btc_liquidity", "hashprice"])
 def test_the_liquidity_and_cost_basis_charts_draw_and_are_left_out_without_data(drawn, chart):
     """The charts of issue 12: drawn from the demo data as vector SVG, and left out without their series."""
     data, figs, settings = drawn

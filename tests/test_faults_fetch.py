@@ -16,13 +16,14 @@ from report.sources import registry
 from report.sources.http import Client, FetchError
 
 GLASSNODE_KEY = "gn-0123456789-SECRET"
-# one series a provider: FRED, mempool.space, BGeometrics (or Glassnode with a key), CoinGecko
+# one series a provider: FRED, mempool.space, BGeometrics (or Glassnode with a key), CoinGecko, Coin Metrics
 SERIES = {
     "FRED": "WRESBAL",
     "mempool.space": "BTC_HASHRATE",
     "BGeometrics": "BTC_SUPPLY_IN_LOSS",
     "Glassnode": "BTC_SUPPLY_IN_LOSS",
     "CoinGecko": "BTC_PRICE",
+    "Coin Metrics": "BTC_MVRV",
 }
 
 
@@ -58,10 +59,11 @@ def env_for(srv, tmp_path, *, timeout: float = 2.0, glassnode: str | None = None
         "BRIEF_COINGECKO_URL": srv.url,
         "BRIEF_BGEOMETRICS_URL": srv.url,
         "BRIEF_GLASSNODE_URL": srv.url,
+        "BRIEF_COINMETRICS_URL": srv.url,
     }
 
 
-def brief_fetch(env: dict, series: str = "WRESBAL,WALCL,BTC_HASHRATE,BTC_SUPPLY_IN_LOSS,BTC_PRICE") -> Result:
+def brief_fetch(env: dict, series: str = "WRESBAL,WALCL,BTC_HASHRATE,BTC_SUPPLY_IN_LOSS,BTC_PRICE,BTC_MVRV") -> Result:
     return CliRunner().invoke(cli, ["fetch", "--series", series], env=env)
 
 
@@ -79,7 +81,7 @@ def failures(r: Result) -> dict[str, str]:
 # -- item 14: a broken answer is a FetchError for that provider; the others are still asked ---------------------
 
 
-@pytest.mark.parametrize("provider", ["FRED", "mempool.space", "BGeometrics", "Glassnode", "CoinGecko"])
+@pytest.mark.parametrize("provider", ["FRED", "mempool.space", "BGeometrics", "Glassnode", "CoinGecko", "Coin Metrics"])
 @pytest.mark.parametrize(
     ("fault", "says"),
     [

@@ -11,6 +11,7 @@ from fakeservers import GOOD_KEY, FakeServer, FredSeries, unix
 from report.cli import cli
 from report.pipeline.fetch import fetch
 from report.sources.bgeometrics import BGeometricsProvider
+from report.sources.coinmetrics import CoinMetricsProvider
 from report.sources.fred import FredProvider
 from report.sources.http import Client, FetchError
 from report.sources.mempool import MempoolProvider, period_for, subsidy_btc
@@ -178,6 +179,40 @@ def test_bgeometrics_supply_in_loss_and_malformed(srv, settings):
     assert "BGeometrics: unexpected response" in report.failed["BTC_SUPPLY_IN_LOSS"]
 
 
+def test_coin_metrics_follows_its_pages_and_reads_both_metrics(srv, settings):
+    """Coin Metrics' Community API answers strings, leaves out a metric a day lacks, and pages with next_page_url;
+    both series come from the same requests, and the realised price follows from MVRV and the price."""
+    srv.state.coinmetrics_pages = [
+        [
+            {"asset": "btc", "time": "2025-12-05T00:00:00.000000000Z", "CapMVRVCur": "1.58", "SplyExNtv": "2600100"},
+            {"asset": "btc", "time": "2025-12-06T00:00:00.000000000Z", "CapMVRVCur": "1.61"},
+        ],
+        [{"asset": "btc", "time": "2025-12-07T00:00:00.000000000Z", "CapMVRVCur": "1.6", "SplyExNtv": "2599000.5"}],
+    ]
+    provider = CoinMetricsProvider(fast("Coin Metrics"), srv.url)
+    report = run(settings, [provider], ["BTC_MVRV", "BTC_EXCHANGE_SUPPLY"])
+    assert report.fetched == {"BTC_MVRV": 3, "BTC_EXCHANGE_SUPPLY": 2}, report.failed
+    assert srv.state.count("/v4/timeseries/asset-metrics") == 2  # two pages, once for both series
+    with Store(settings.store_path) as st:
+        assert [v for _, v in st.observations("BTC_MVRV", D(2025, 12, 8))] == [1.58, 1.61, 1.6]
+        assert st.observations("BTC_EXCHANGE_SUPPLY", D(2025, 12, 8))[-1][1] == 2599000.5
+    first = srv.state.log[0]
+    assert "metrics=CapMVRVCur%2CSplyExNtv" in first and "assets=btc" in first and "frequency=1d" in first
+
+
+def test_coin_metrics_refuses_a_next_page_elsewhere_and_a_malformed_answer(srv, settings):
+    srv.state.coinmetrics_pages = [[{"asset": "btc", "time": "2025-12-05T00:00:00Z", "CapMVRVCur": "1.5"}], []]
+    srv.state.coinmetrics_next = "http://198.51.100.7/v4/timeseries/asset-metrics?next_page_token=1"
+    report = run(settings, [CoinMetricsProvider(fast("Coin Metrics"), srv.url)], ["BTC_MVRV"])
+    assert "next page points to another server" in report.failed["BTC_MVRV"]
+    srv.state.coinmetrics_pages = [[{"asset": "btc", "time": "yesterday", "CapMVRVCur": "1.5"}]]
+    srv.state.coinmetrics_next = None
+    report = run(settings, [CoinMetricsProvider(fast("Coin Metrics"), srv.url)], ["BTC_MVRV"])
+    assert report.failed["BTC_MVRV"].startswith("Coin Metrics: unexpected response for BTC_MVRV")
+    with Store(settings.store_path) as st:
+        assert st.observations("BTC_MVRV", D(2025, 12, 8)) == []  # nothing half-stored
+
+
 def test_a_failing_provider_leaves_the_rest_and_price_falls_back(srv, settings):
     mempool_routes(srv)
     srv.state.faults["/api/v1/mining"] = ["500"] * 20
@@ -207,6 +242,7 @@ def test_cli_fetch_end_to_end(srv, tmp_path):
         "BRIEF_MEMPOOL_URL": srv.url,
         "BRIEF_BGEOMETRICS_URL": srv.url,
         "BRIEF_COINGECKO_URL": srv.url,
+        "BRIEF_COINMETRICS_URL": srv.url,
     }
     r = CliRunner().invoke(cli, ["fetch", "--series", "WRESBAL,WALCL"], env=env)
     assert r.exit_code == 0, r.output

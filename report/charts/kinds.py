@@ -1,4 +1,4 @@
-"""The nine charts of the catalogue, one function each: ``fig`` and a ``ChartCtx`` in, the axes drawn."""
+"""The charts of the catalogue, one function each: ``fig`` and a ``ChartCtx`` in, the axes drawn."""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ from report.charts.base import (
 from report.figures import Figure
 from report.figures.bitcoin import SMOOTH_DAYS, cost_series, price_series
 from report.figures.macro import INFLATION_TARGET, on_month_grid, payroll_changes, yoy
+from report.figures.onchain import hashprice_series, liquidity_changes
 from report.figures.plumbing import NET_LIQUIDITY_PARTS, net_liquidity_series
 from report.i18n import money
 
@@ -132,6 +133,39 @@ def _net_liquidity(fig: MplFigure, c: ChartCtx) -> None:
     c.mark(ax, rrp / 1e12, GREEN)
     ax.set_ylim(bottom=0)
     ax.set_ylabel(c.axis("left"))
+
+
+def _btc_liquidity(fig: MplFigure, c: ChartCtx) -> None:
+    """The two series the correlation statistic compares: 13-week changes in net liquidity (left, percent) and in
+    the bitcoin price (right, percent, a wider scale), on the same Wednesdays."""
+    changes = liquidity_changes(c.data)[1] * 100
+    if changes.empty or (changes := changes[changes.index >= c.start]).empty:
+        raise NoData
+    ax = fig.add_subplot()
+    ax.axhline(0, color="#666666", lw=0.6)
+    ax.plot(changes.index, changes["net"], color=BLUE, lw=1.4, label=c.label("net_change"))
+    c.mark(ax, changes["net"], BLUE)
+    ax.set_ylabel(c.axis("left"))
+    ax2 = _right_axis(fig, ax, c)
+    ax2.plot(changes.index, changes["price"], color=ORANGE, lw=1.0, label=c.label("price_change"))
+    c.mark(ax2, changes["price"], ORANGE, "right")
+    _align_zero(ax, ax2)
+
+
+def _align_zero(ax: Axes, ax2: Axes) -> None:
+    """Both y axes with zero at the same height, so a rise on one is a rise on the other: each keeps its range and
+    extends one end until zero sits at the higher of the two axes' zero heights (between 5% and 95%)."""
+
+    def zero_at(lo: float, hi: float) -> float:
+        return min(max(-lo / (hi - lo), 0.0), 1.0) if hi > lo else 0.5
+
+    f = min(max(zero_at(*ax.get_ylim()), zero_at(*ax2.get_ylim()), 0.05), 0.95)
+    for a in (ax, ax2):
+        lo, hi = a.get_ylim()
+        if zero_at(lo, hi) < f:
+            a.set_ylim(-f * max(hi, 1e-9) / (1 - f), hi)
+        else:
+            a.set_ylim(lo, -min(lo, -1e-9) * (1 - f) / f)
 
 
 def _m2(fig: MplFigure, c: ChartCtx) -> None:
@@ -295,6 +329,18 @@ def _hashrate(fig: MplFigure, c: ChartCtx) -> None:
     ax.margins(y=0.1)
 
 
+def _hashprice(fig: MplFigure, c: ChartCtx) -> None:
+    """Miners' revenue a day per PH/s over a rolling seven days (US$)."""
+    hp = _thin(hashprice_series(c.data), c.start)
+    if hp.empty:
+        raise NoData
+    ax = fig.add_subplot()
+    ax.plot(hp.index, hp, color=BLUE, lw=1.2, label=c.label("hashprice"))
+    c.mark(ax, hp, BLUE)
+    ax.set_ylim(bottom=0)
+    ax.set_ylabel(c.axis("left"))
+
+
 def _supply_in_loss(fig: MplFigure, c: ChartCtx) -> None:
     data = c.data
     ax = fig.add_subplot()
@@ -313,6 +359,7 @@ CHARTS: dict[str, ChartFn] = {
     "balance_sheet": _balance_sheet,
     "sofr": _sofr,
     "net_liquidity": _net_liquidity,
+    "btc_liquidity": _btc_liquidity,
     "m2": _m2,
     "payrolls": _payrolls,
     "inflation": _inflation,
@@ -320,5 +367,6 @@ CHARTS: dict[str, ChartFn] = {
     "cost_basis": _cost_basis,
     "etf_flows": _etf_flows,
     "hashrate": _hashrate,
+    "hashprice": _hashprice,
     "supply_in_loss": _supply_in_loss,
 }

@@ -29,7 +29,7 @@ from report.series import SERIES
 from report.store import Store
 
 SEED = 20251208
-VERSION = "2"  # bump when the generator (or the default cost assumptions it calibrates to) changes
+VERSION = "3"  # bump when the generator (or the default cost assumptions it calibrates to) changes
 
 __all__ = [
     "END",
@@ -65,6 +65,9 @@ def generate(rng: np.random.Generator | None = None) -> dict[str, Obs]:
     out.update(bitcoin.generate(daily, rng))
     out.update(liquidity.plumbing(days(START, END, weekdays=[2]), days(START, END, weekdays=range(5)), rng))
     out.update(bitcoin.flows_and_basis(daily, rng))
+    bdays = days(START, END, weekdays=range(5))
+    out.update(liquidity.repo_and_bills(days(START, END, weekdays=[2]), bdays, out["SOFR"], rng))
+    out.update(bitcoin.exchange_balance(daily, rng))
     return out
 
 

@@ -189,3 +189,18 @@ def flows_and_basis(daily: list[dt.date], rng: np.random.Generator) -> dict[str,
         "BTC_REALIZED_PRICE": keep_published("BTC_REALIZED_PRICE", daily, np.round(realised, 2)),
         "BTC_ETF_FLOW": keep_published("BTC_ETF_FLOW", trading, np.round(flows, 1)),
     }
+
+
+# Bitcoin held on exchanges (Coin Metrics' attribution): near 3 million BTC in early 2020, drifting down since
+EXCHANGE_ANCHORS: list[Anchor] = [
+    (D(2019, 1, 1), 2_700_000),
+    (D(2020, 3, 15), 3_000_000),
+    (D(2022, 12, 31), 2_750_000),
+    (D(2025, 12, 8), 2_620_000),
+]
+
+
+def exchange_balance(daily: list[dt.date], rng: np.random.Generator) -> dict[str, Obs]:
+    """Bitcoin held on exchanges, in BTC, daily."""
+    held = bridge(daily, EXCHANGE_ANCHORS, vol=0.002, rng=rng, log=True)
+    return {"BTC_EXCHANGE_SUPPLY": keep_published("BTC_EXCHANGE_SUPPLY", daily, np.round(held, 0))}

@@ -226,3 +226,46 @@ def plumbing(weds: list[dt.date], bdays: list[dt.date], rng: np.random.Generator
         "RRPONTSYD": keep_published("RRPONTSYD", bdays, np.round(rrp, 3)),
         "EFFR": keep_published("EFFR", bdays, np.round(upper - EFFR_BELOW_UPPER, 2)),
     }
+
+
+# Bills held outright (millions, Wednesdays): none before the 2019 reserve-management purchases, about US$326
+# billion from mid-2020 until QT, run down to about US$195 billion by the reference week
+WSHOBL_ANCHORS: list[Anchor] = [
+    (D(2019, 1, 2), 0),
+    (D(2019, 10, 9), 0),
+    (D(2020, 6, 24), 326_000),
+    (D(2022, 9, 7), 326_000),
+    (D(2023, 6, 7), 210_000),
+    (D(2025, 12, 3), 195_000),
+]
+SOFR99_ABOVE_SOFR = 0.06  # the 99th percentile's usual place above SOFR, percentage points (more at month ends)
+# Repo operations (billions): the New York Fed's operations after the September 2019 spike, then the standing repo
+# facility's take-up at the autumn 2025 month ends (nothing on other days)
+REPO_OPERATIONS = (D(2019, 9, 17), D(2020, 7, 1), 75.0, 230.0)  # first and last day, lowest and highest take-up
+SRF_TAKEUP: dict[dt.date, float] = {
+    D(2025, 6, 30): 11.1,
+    D(2025, 9, 30): 18.0,
+    D(2025, 10, 29): 8.4,
+    D(2025, 10, 30): 26.5,
+    D(2025, 10, 31): 50.35,
+    D(2025, 11, 28): 24.4,
+    D(2025, 12, 1): 26.0,
+}
+
+
+def repo_and_bills(
+    weds: list[dt.date], bdays: list[dt.date], sofr_obs: Obs, rng: np.random.Generator
+) -> dict[str, Obs]:
+    """Bills held outright (millions, weekly), SOFR's 99th percentile (percent, the days SOFR has) and repo
+    operations and standing repo facility take-up (billions, business days)."""
+    first, last, low, high = REPO_OPERATIONS
+    repo = [float(SRF_TAKEUP.get(d, round(rng.uniform(low, high), 2) if first <= d <= last else 0.0)) for d in bdays]
+    p99 = []
+    for d, rate in sofr_obs:
+        month_end = (d + dt.timedelta(days=3)).month != d.month
+        p99.append(round(rate + SOFR99_ABOVE_SOFR + (0.08 if month_end else 0.0) + rng.exponential(0.02), 2))
+    return {
+        "WSHOBL": bridged("WSHOBL", weds, WSHOBL_ANCHORS, vol=0.0, rng=rng),
+        "SOFR99": keep_published("SOFR99", [d for d, _ in sofr_obs], p99),
+        "RPONTTLD": keep_published("RPONTTLD", bdays, repo),
+    }

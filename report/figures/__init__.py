@@ -11,6 +11,7 @@ from report.figures.model import Context, Data, Figure, Source, Status, check_pl
 from report.figures.money import m2
 from report.figures.onchain import onchain
 from report.figures.plumbing import plumbing
+from report.figures.repo import repo_stress
 from report.series import SERIES
 
 INPUT_SERIES = tuple(SERIES)  # every catalogued series (report/series.py)
@@ -29,6 +30,7 @@ def compute_all(data: Data, ctx: Context) -> list[Figure]:
         plumbing,
         m2,
         sofr_corridor,
+        repo_stress,
         labour,
         inflation,
         price,

@@ -129,7 +129,11 @@ def at_qt_end(s: pd.Series, qt_end: dt.date) -> pd.Series:
 
 def balance_sheet(data: Data, ctx: Context) -> list[Figure]:
     """Fed total assets, QT runoff (peak to the end of QT), the change since, and Treasury holdings and purchases."""
-    return [*_fed_assets(clean(data, "WALCL"), ctx), *_fed_treasuries(clean(data, "TREAST"), ctx)]
+    return [
+        *_fed_assets(clean(data, "WALCL"), ctx),
+        *_fed_treasuries(clean(data, "TREAST"), ctx),
+        *_fed_bills(clean(data, "WSHOBL"), ctx),
+    ]
 
 
 def _fed_assets(s: pd.Series, ctx: Context) -> list[Figure]:
@@ -245,6 +249,28 @@ def _fed_treasuries(t: pd.Series, ctx: Context) -> list[Figure]:
     )
     since = _since_qt_end(t, ctx, key="fed_treasuries_since_qt_end", sid="TREAST")
     return [holdings, since, _treasury_pace(since, ctx)]
+
+
+def _fed_bills(b: pd.Series, ctx: Context) -> list[Figure]:
+    """Treasury bills held outright (where reserve-management purchases go) and their change since QT ended."""
+    if b.empty:
+        why = missing_reason(["WSHOBL"], ctx)
+        return [
+            unavailable(k, "USD", ctx, reason_key="reason.no_data", **why)
+            for k in ("fed_bills", "fed_bills_since_qt_end")
+        ]
+    d, level = b.index[-1].date(), float(b.iloc[-1])
+    holdings = make(
+        "fed_bills",
+        level,
+        unit="USD",
+        sources=[Source("WSHOBL", d)],
+        ctx=ctx,
+        text_key="text.fed_bills",
+        level=per_lang(money, level),
+        date=per_lang(date, d),
+    )
+    return [holdings, _since_qt_end(b, ctx, key="fed_bills_since_qt_end", sid="WSHOBL")]
 
 
 def monthly_pace(change: float, start: dt.date, end: dt.date) -> float:

@@ -10,10 +10,12 @@ import pandas as pd
 from report.figures.bitcoin import SMOOTH_DAYS, price_series
 from report.figures.model import Context, Data, Figure, Source, clean, make, missing_reason, ratio_of, unavailable
 from report.figures.plumbing import NET_LIQUIDITY_PARTS, net_liquidity_series
-from report.i18n import date, money, number, per_lang
+from report.i18n import btc, date, money, number, per_lang
+from report.i18n import days as days_words
 
 ETF_WINDOW_DAYS = 28  # four weeks of ETF flows
 ETF_WEEK_DAYS = 7
+EXCHANGE_CHANGE_DAYS = 30  # the exchange balance is compared with 30 days earlier
 PH = 1e15  # hashes per second in a petahash per second
 
 
@@ -28,28 +30,38 @@ def onchain(data: Data, ctx: Context) -> list[Figure]:
         *_cost_basis(data, ctx),
         _hashprice(data, ctx),
         *_etf_flows(clean(data, "BTC_ETF_FLOW"), ctx),
+        *_exchange_balance(clean(data, "BTC_EXCHANGE_SUPPLY"), ctx),
         _liquidity_link(data, ctx),
     ]
 
 
-def _liquidity_link(data: Data, ctx: Context) -> Figure:
-    """The correlation of 13-week percentage changes in net liquidity and in the bitcoin price, on the Wednesdays of
-    the last two years (the price of each Wednesday, or the day before it when it has none). Overlapping changes
-    are not independent: the figure describes co-movement, it does not test it."""
+def liquidity_changes(data: Data) -> tuple[str, pd.DataFrame]:
+    """13-week percentage changes in net liquidity (column ``net``) and in the bitcoin price (``price``) on the
+    Wednesdays of the last two years (the price of each Wednesday, or the day before it when it has none); the
+    price series used is named first. Empty when either is missing."""
     psid, price = price_series(data)
-    parts = [clean(data, sid) for sid in NET_LIQUIDITY_PARTS]
-    net = net_liquidity_series(*parts)
-    key = "btc_liquidity_correlation"
+    net = net_liquidity_series(*(clean(data, sid) for sid in NET_LIQUIDITY_PARTS))
     if net.empty or price.empty:
-        missing = [sid for sid, s in zip((*NET_LIQUIDITY_PARTS, psid), (*parts, price), strict=True) if s.empty]
-        return unavailable(key, "correlation", ctx, reason_key="reason.no_data", **missing_reason(missing, ctx))
+        return psid, pd.DataFrame(columns=["net", "price"], dtype="float64")
     weeks = net.index[-(CORRELATION_WEEKS + CHANGE_WEEKS) :]
     px = price.reindex(price.index.union(weeks)).ffill().reindex(weeks)
-    both = pd.concat([net.reindex(weeks), px], axis=1).dropna()
-    changes = both.pct_change(CHANGE_WEEKS).dropna().iloc[-CORRELATION_WEEKS:]
+    both = pd.concat([net.reindex(weeks).rename("net"), px.rename("price")], axis=1).dropna()
+    return psid, both.pct_change(CHANGE_WEEKS).dropna().iloc[-CORRELATION_WEEKS:]
+
+
+def _liquidity_link(data: Data, ctx: Context) -> Figure:
+    """The correlation of 13-week percentage changes in net liquidity and in the bitcoin price over two years.
+    Overlapping changes are not independent: the figure describes co-movement, it does not test it."""
+    key = "btc_liquidity_correlation"
+    psid, price = price_series(data)
+    parts = [clean(data, sid) for sid in NET_LIQUIDITY_PARTS]
+    if net_liquidity_series(*parts).empty or price.empty:
+        missing = [sid for sid, s in zip((*NET_LIQUIDITY_PARTS, psid), (*parts, price), strict=True) if s.empty]
+        return unavailable(key, "correlation", ctx, reason_key="reason.no_data", **missing_reason(missing, ctx))
+    changes = liquidity_changes(data)[1]
     if len(changes) < MIN_WEEKS:
         return unavailable(key, "correlation", ctx, reason_key="reason.too_few_weeks", weeks=str(MIN_WEEKS))
-    r = float(changes.iloc[:, 0].corr(changes.iloc[:, 1]))
+    r = float(changes["net"].corr(changes["price"]))
     first, last = changes.index[0].date(), changes.index[-1].date()
     return make(
         key,
@@ -127,6 +139,17 @@ def _cost_basis(data: Data, ctx: Context) -> list[Figure]:
     ]
 
 
+def hashprice_series(data: Data) -> pd.Series:
+    """Hashprice a day (US$ per PH/s), over a rolling seven days as the figure takes it (empty without its inputs)."""
+    price = price_series(data)[1]
+    hr, iss, fees = (clean(data, sid) for sid in ("BTC_HASHRATE", "BTC_ISSUANCE", "BTC_FEES"))
+    if price.empty or hr.empty or iss.empty or fees.empty:
+        return pd.Series(dtype="float64")
+    both = pd.concat([((iss + fees) * price).rename("usd"), hr.rename("hr")], axis=1, join="inner").dropna()
+    rolled = both.rolling(SMOOTH_DAYS).mean().dropna()
+    return rolled["usd"] / (rolled["hr"] / PH)
+
+
 def _hashprice(data: Data, ctx: Context) -> Figure:
     """Miners' revenue a day per PH/s of hash rate, in US dollars (subsidy plus fees at the day's price), over
     the same seven days the miner cost uses."""
@@ -189,3 +212,44 @@ def _etf_flows(flows: pd.Series, ctx: Context) -> list[Figure]:
             )
         )
     return out
+
+
+def _exchange_balance(held: pd.Series, ctx: Context) -> list[Figure]:
+    """Bitcoin held on exchanges on the latest day, and its change from 30 days earlier (coins leaving exchanges
+    are usually read as holders taking them into their own custody)."""
+    keys = ("exchange_balance", "exchange_balance_30d_change")
+    if held.empty:
+        why = missing_reason(["BTC_EXCHANGE_SUPPLY"], ctx)
+        return [unavailable(k, "BTC", ctx, reason_key="reason.no_data", **why) for k in keys]
+    d, level = held.index[-1].date(), float(held.iloc[-1])
+    level_fig = make(
+        "exchange_balance",
+        level,
+        unit="BTC",
+        sources=[Source("BTC_EXCHANGE_SUPPLY", d)],
+        ctx=ctx,
+        text_key="text.exchange_balance",
+        level=per_lang(btc, level),
+        date=per_lang(date, d),
+    )
+    base_day = d - dt.timedelta(days=EXCHANGE_CHANGE_DAYS)
+    base = held[held.index <= pd.Timestamp(base_day)]
+    if base.empty or (base_day - base.index[-1].date()).days > 3:
+        change_fig = unavailable(
+            keys[1], "BTC", ctx, reason_key="reason.no_base", days=per_lang(days_words, EXCHANGE_CHANGE_DAYS)
+        )
+        return [level_fig, change_fig]
+    bd, bv = base.index[-1].date(), float(base.iloc[-1])
+    change = level - bv
+    change_fig = make(
+        keys[1],
+        change,
+        unit="BTC",
+        sources=[Source("BTC_EXCHANGE_SUPPLY", bd), Source("BTC_EXCHANGE_SUPPLY", d)],
+        ctx=ctx,
+        text_key=f"text.exchange_balance_{'up' if change >= 0 else 'down'}",
+        detail={"base": bv, "base_date": bd.isoformat()},
+        change=per_lang(btc, abs(change)),
+        base_date=per_lang(date, bd),
+    )
+    return [level_fig, change_fig]

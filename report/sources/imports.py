@@ -58,6 +58,7 @@ COINMETRICS = {
     "FeeTotNtv": "BTC_FEES",
     "DiffMean": "BTC_DIFFICULTY",
     "CapMVRVCur": "BTC_MVRV",
+    "SplyExNtv": "BTC_EXCHANGE_SUPPLY",
 }
 # CryptoQuant and Farside-style exports: Datetime,<metric> (ETF flows in US$ millions)
 CRYPTOQUANT = {

@@ -30,7 +30,9 @@ MEMPOOL = ProviderSpec("mempool.space", "https://mempool.space", "mempool_url", 
 COINGECKO = ProviderSpec("CoinGecko", "https://api.coingecko.com", "coingecko_url", 2.0)  # public tier
 BGEOMETRICS = ProviderSpec("BGeometrics", "https://bitcoin-data.com", "bgeometrics_url", 6.0, retries=1)  # 10/hour
 GLASSNODE = ProviderSpec("Glassnode", "https://api.glassnode.com", "glassnode_url", 1.0)
-PROVIDERS = (FRED, MEMPOOL, COINGECKO, BGEOMETRICS, GLASSNODE)
+# the free Community API, no key: 10 requests in 6 seconds per address
+COINMETRICS = ProviderSpec("Coin Metrics", "https://community-api.coinmetrics.io", "coinmetrics_url", 0.6)
+PROVIDERS = (FRED, MEMPOOL, COINGECKO, BGEOMETRICS, GLASSNODE, COINMETRICS)
 DEFAULT_URLS = {spec.url_setting: spec.url for spec in PROVIDERS}
 
 
@@ -60,6 +62,7 @@ def secrets(settings: Settings) -> tuple[str, ...]:
 def providers(settings: Settings, *, vintages: bool = False) -> tuple[list[Any], dict[str, str]]:
     """The providers a fetch asks, and the series that cannot be fetched (with why)."""
     from report.sources.bgeometrics import BGeometricsProvider
+    from report.sources.coinmetrics import CoinMetricsProvider
     from report.sources.fred import SERIES as FRED_SERIES
     from report.sources.fred import FredProvider
     from report.sources.glassnode import GlassnodeProvider
@@ -80,6 +83,7 @@ def providers(settings: Settings, *, vintages: bool = False) -> tuple[list[Any],
         )
     else:
         chosen.append(BGeometricsProvider(client(BGEOMETRICS, settings), url(BGEOMETRICS, settings)))
+    chosen.append(CoinMetricsProvider(client(COINMETRICS, settings), url(COINMETRICS, settings)))
     return chosen, missing
 
 

@@ -51,6 +51,9 @@ RRP_EXHAUSTED_USD = 50e9
 LIQUIDITY_CORRELATION = 0.5
 # A TGA rebuild (or run-down) that moves reserves: the account changed by at least this much in four weeks.
 TGA_MOVE_USD = 100e9
+# Repo funding leaned on the Fed's backstop when the standing repo facility lent at least this much (US dollars) on a
+# day of the window; smaller take-up is the facility's routine use (test trades, a quiet month end).
+SRF_BACKSTOP_USD = 5e9
 
 THRESHOLDS: dict[str, float] = {
     name: value for name, value in globals().items() if name.isupper() and isinstance(value, int | float)

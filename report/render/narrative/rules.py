@@ -22,6 +22,7 @@ from report.render.narrative.base import (
     MINER_THIN_PRICE_TO_COST,
     PRESSURE_DAYS_ABOVE_RANGE,
     RRP_EXHAUSTED_USD,
+    SRF_BACKSTOP_USD,
     STRAIN_DAYS_ABOVE_RANGE,
     TGA_MOVE_USD,
     UNEMPLOYMENT_TREND_PP,
@@ -89,6 +90,30 @@ def s1_scenarios(f: Facts) -> Said | None:
     if balance_sheet_phase(f) in ("before_qt_end", "qt_ended", "flat", "shrinking"):
         return f.say("rule.s1_scenarios_ahead", *keys, "fed_assets")
     return None  # already growing: a projection is no "first expansion"
+
+
+def purchase_pace(f: Facts) -> Said | None:
+    """Once the purchase scenarios have begun: the actual monthly pace since their start against their range."""
+    actual = [x for x in _scenarios(f) if x.detail.get("mode") == "actual_vs_scenario"]
+    if not actual:
+        return None
+    pace = float(actual[0].detail["actual_monthly_pace"])
+    amounts = sorted(float(x.detail["monthly"]) for x in actual)
+    low, high = amounts[0], amounts[-1]
+    values: dict[str, Any] = {
+        "start": per_lang(month, dt.date.fromisoformat(str(actual[0].detail["start"]))),
+        "pace": per_lang(money, abs(pace)),
+        "low": per_lang(money, low),
+        "high": per_lang(money, high),
+    }
+    keys = tuple(x.key for x in actual)
+    if pace < 0:
+        return f.say("rule.purchases_shrinking", *keys, **values)
+    if pace > high:
+        return f.say("rule.purchases_above", *keys, **values)
+    if pace < low:
+        return f.say("rule.purchases_below", *keys, **values)
+    return f.say("rule.purchases_between" if low < high else "rule.purchases_at", *keys, **values)
 
 
 # --- section 2: the meeting ------------------------------------------------------------------------------------
@@ -302,6 +327,15 @@ def rrp_cushion(f: Facts) -> Said | None:
     if rrp < RRP_EXHAUSTED_USD:
         return f.say("rule.rrp_exhausted", "on_rrp", level=level)
     return f.say("rule.rrp_cushion", "on_rrp", level=level)
+
+
+def repo_backstop(f: Facts) -> Said | None:
+    srf = f.fig("srf_takeup")
+    if srf is None or srf.value is None:
+        return None
+    if srf.value >= SRF_BACKSTOP_USD:
+        return f.say("rule.srf_backstop", "srf_takeup")
+    return f.say("rule.srf_routine", "srf_takeup")
 
 
 def btc_liquidity(f: Facts) -> Said | None:
