@@ -22,7 +22,7 @@ import click
 
 from report import __version__
 from report.config import FORMATS, LANGUAGES, Settings, load_settings, parse_list
-from report.errors import BriefError, ConfigError, PartialFailure, exit_status
+from report.errors import BriefError, ConfigError, NotesError, PartialFailure, exit_status
 
 if TYPE_CHECKING:
     from report.pipeline.backfill import Every
@@ -169,6 +169,7 @@ def cli(ctx: click.Context, verbose: bool, config: Path | None, data_dir: Path |
 )
 @click.option("--attach-pdf", is_flag=True, default=None, help="Attach the PDF to the e-mail (with --format email).")
 @click.option("--force", is_flag=True, help="Build again although the edition exists: a new revision (DATE.r2).")
+@click.option("--strict", is_flag=True, help="Fail (and archive nothing) when a claim in the notes does not hold.")
 @demo_option
 @click.pass_obj
 @_locked
@@ -181,6 +182,7 @@ def build(
     notes: Path | None,
     attach_pdf: bool | None,
     force: bool,
+    strict: bool,
     demo: bool,
 ) -> None:
     """Build an edition: PDF/A and standalone HTML in both languages, figures.json, a data snapshot and a manifest.
@@ -192,7 +194,9 @@ def build(
     from report.pipeline.build import build as build_edition
 
     settings = state.settings(langs=langs, formats=formats, out_dir=out_dir, attach_pdf=attach_pdf)
-    edition = build_edition(settings, demo=demo, as_of=as_of, notes_path=notes, progress=state.progress, force=force)
+    edition = build_edition(
+        settings, demo=demo, as_of=as_of, notes_path=notes, progress=state.progress, force=force, strict=strict
+    )
     if edition.status is BuildStatus.EXISTING:
         click.echo("Already built; use --force for a new revision.", err=True)
     for warning in edition.warnings:
@@ -648,6 +652,44 @@ def rebuild(state: State, edition: str, check: bool) -> None:
     if differences:
         raise PartialFailure(f"{folder.name} does not rebuild identically")
     click.echo(f"{folder.name}: rebuilt from its snapshot; figures and PDF text are identical.")
+
+
+@cli.group(epilog="Example:\n\n  brief notes check docs/examples/reference-week.md --as-of 2025-12-08")
+def notes() -> None:
+    """Check editorial notes: live figures, claims and forecasts (docs/notes.md)."""
+
+
+@notes.command(
+    "check",
+    epilog="Examples:\n\n  brief notes check notes.md --as-of 2025-12-08\n\n  brief notes check notes.md --demo",
+)
+@click.argument("notes_file", metavar="NOTES", type=click.Path(dir_okay=False, path_type=Path))
+@as_of_option
+@demo_option
+@click.pass_obj
+def notes_check(state: State, notes_file: Path, as_of: dt.date | None, demo: bool) -> None:
+    """Print every claim in NOTES against the data of the edition date, one row each; exit 1 if one fails.
+
+    A claim is {{ claim KEY = NUMBER }} (also ~ < <= > >=); ~ means equal within the precision written.
+    A claim whose figure is unavailable is unverifiable: reported, but not a failure.
+    """
+    from report.pipeline.build import check_notes
+
+    day, rows = check_notes(state.settings(), notes_file, demo=demo, as_of=as_of, progress=state.progress)
+    table = [("line", "claim", "the data", "verdict")]
+    table += [
+        (str(line), f"{c.claim.key} {c.claim.op} {c.claim.written}", c.shown["en"] or "—", c.verdict)
+        for line, c in rows
+    ]
+    widths = [max(_width(r[i]) for r in table) for i in range(4)]
+    click.echo(f"Claims in {notes_file} against the data of {day}:")
+    for r in table:
+        click.echo("  ".join(_pad(cell, w) for cell, w in zip(r, widths, strict=True)).rstrip())
+    failed = [line for line, c in rows if c.verdict == "fails"]
+    if not rows:
+        click.echo("No claims in the notes.")
+    if failed:
+        raise NotesError(f"{len(failed)} of {len(rows)} claims do not hold (line {', '.join(map(str, failed))})")
 
 
 @cli.group(epilog="Example:\n\n  brief data import WALCL.csv coinmetrics_btc.csv")

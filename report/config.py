@@ -48,6 +48,8 @@ class Assumptions:
     miner_efficiency_j_per_th: float = 22.0
     power_usd_per_kwh: float = 0.06
     rmp_monthly_usd: tuple[float, ...] = (35e9, 45e9)
+    # who forecast each amount (notes' {{ forecast "BofA" rmp_monthly = 45e9 }}), in the same order; empty: nobody
+    rmp_sources: tuple[str, ...] = ()
     rmp_start: dt.date = dt.date(2026, 1, 1)
     rmp_months: int = 12
     sofr_lookback_days: int = 60

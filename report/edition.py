@@ -7,6 +7,7 @@ and warnings; ``report.archive.EditionWriter`` commits them. The command modules
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -16,7 +17,8 @@ from report import __version__
 from report.archive import FIGURES, NOTES, PREVIOUS, edition_name, json_bytes, tree_hash
 from report.calendar import Meeting, status
 from report.config import Settings
-from report.errors import DataError, UsageError
+from report.editor import scenario_settings
+from report.errors import DataError, NotesError, UsageError
 from report.releases import Upcoming, week_ahead
 from report.resources import resource_dir
 
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
     from email.message import EmailMessage
 
     from report.charts import Chart
+    from report.editor import Resolved
     from report.figures import Figure
     from report.i18n import Catalogue
     from report.render.context import Notes
@@ -55,6 +58,7 @@ class EditionInputs:
     previous_name: str | None = None  # the archived edition it came from, if any
     vintages: Mapping[str, str] = field(default_factory=dict)  # kind of data per series, for the manifest
     parallel: bool = True  # draw charts in worker processes
+    strict: bool = False  # a claim in the notes that the data contradict fails the build
 
     @property
     def variant(self) -> str:
@@ -87,6 +91,20 @@ def check_as_of(as_of: dt.date, source: ObservationSource, today: dt.date | None
         raise DataError(f"the data store {getattr(source, 'path', '')} holds no observations")
     if as_of < first:
         raise DataError(f"--as-of {as_of} is before the data begins ({first}); choose a later date")
+
+
+def failed_claims(notes: Resolved | None, *, strict: bool) -> list[str]:
+    """A warning for each claim in the notes that the data contradict; with ``strict``, a NotesError instead."""
+    if notes is None:
+        return []
+    seen: dict[str, str] = {}
+    for c in notes.checked:
+        if c.verdict == "fails":
+            text = f"{c.claim.key} {c.claim.op} {c.claim.written}"
+            seen.setdefault(text, f"claim {{{{ claim {text} }}}} does not hold: the data say {c.shown['en']}")
+    if seen and strict:
+        raise NotesError(f"--strict: {len(seen)} claim(s) in the notes do not hold: " + "; ".join(seen.values()))
+    return list(seen.values())
 
 
 def compute_figures(
@@ -149,7 +167,8 @@ def make_edition(
     """Make the edition's files in memory. ``pdf_worker`` lays out the PDF in another process when given."""
     from report.render.templating import catalogue, environment
 
-    s = inputs.settings
+    s = scenario_settings(inputs.settings, inputs.notes)  # forecasts in the notes become the purchase scenarios
+    inputs = dataclasses.replace(inputs, settings=s)
     cat = catalogue(s.templates_dir)
     env = environment(s.templates_dir)
     progress(f"Computing figures as of {inputs.as_of}")
@@ -157,11 +176,12 @@ def make_edition(
     progress("Drawing charts")
     charts, pngs = _charts(inputs, data, figs)
     context = _context(inputs, figs, charts=charts, cat=cat)
+    claim_warnings = failed_claims(context["notes"], strict=inputs.strict)
     stem = f"liquidity-brief-{inputs.variant}"
     seen = availability(inputs.source, inputs.as_of)
     doc = json_bytes(figures_document(figs, inputs.as_of, demo=inputs.demo, seen=seen))
     files: dict[str, bytes] = {FIGURES: doc, NARRATIVE: json_bytes(context["narrative"])}
-    warnings: list[str] = []
+    warnings: list[str] = list(claim_warnings)
     if "html" in s.formats:
         progress("Writing the HTML page")
         files[f"{stem}.html"] = _page(env, context, media="html", font=s.cjk_font).encode("utf-8")

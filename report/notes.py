@@ -26,6 +26,7 @@ from typing import Any
 
 import yaml
 
+from report.editor import check_syntax
 from report.errors import NotesError
 from report.i18n import LANGS
 from report.render.context import Notes
@@ -191,6 +192,7 @@ def load_notes(path: Path) -> Notes:
     except UnicodeDecodeError as exc:
         raise NotesError(f"notes file {path} is not UTF-8 text") from exc
     _check_chars(text, path)
+    check_syntax(text, path)  # live figures, claims and forecasts: file:line for the first malformed one
     try:
         if path.suffix.lower() in {".yaml", ".yml"}:
             doc = _yaml(text, path) or {}

@@ -20,7 +20,7 @@ from report.figures.model import (
     series_names,
     unavailable,
 )
-from report.i18n import date, money, month, number, per_lang, percent
+from report.i18n import LANGS, date, money, month, number, per_lang, percent
 from report.i18n import days as days_words
 
 # Two reserve observations at most this many days apart are consecutive weeks (a longer gap has no weekly change).
@@ -321,7 +321,16 @@ def rmp_key(monthly: float) -> str:
 
 def _rmp_label(ctx: Context, monthly: float) -> dict[str, str]:
     """The label of one purchase scenario."""
-    return ctx.cat.both("fig.rmp", monthly=per_lang(money, monthly))
+    return _forecast_by(ctx, monthly, ctx.cat.both("fig.rmp", monthly=per_lang(money, monthly)))
+
+
+def _forecast_by(ctx: Context, monthly: float, label: dict[str, str]) -> dict[str, str]:
+    """A scenario's label naming whoever forecast its amount (a forecast in the notes), else as it is."""
+    amounts = list(ctx.rmp_monthly_usd)
+    if not ctx.rmp_sources or monthly not in amounts:
+        return label
+    source = dict.fromkeys(LANGS, ctx.rmp_sources[amounts.index(monthly)])
+    return ctx.cat.both("fig.forecast_by", source=source, label=label)
 
 
 def rmp_too_early(start: dt.date, as_of: dt.date) -> bool:
@@ -399,7 +408,8 @@ def _rmp_actual(monthly: float, treast: pd.Series, *, start: dt.date, ctx: Conte
     The value is actual minus scenario (positive: the Fed bought more); the scenario accrues ``monthly`` a month,
     pro rata, from ``start`` to the latest Treasury holdings.
     """
-    key, label = rmp_key(monthly), ctx.cat.both("fig.rmp_vs_actual", monthly=per_lang(money, monthly))
+    key = rmp_key(monthly)
+    label = _forecast_by(ctx, monthly, ctx.cat.both("fig.rmp_vs_actual", monthly=per_lang(money, monthly)))
     base = at_qt_end(treast, start - dt.timedelta(days=1)) if not treast.empty else treast
     if treast.empty or base.empty or base.index[-1] == treast.index[-1]:
         why = {"start": per_lang(month, start), "series": series_names(["TREAST"], ctx)}

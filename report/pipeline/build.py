@@ -9,7 +9,7 @@ import enum
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from report.archive import SNAPSHOT, EditionRef, EditionWriter, edition_name, previous
 from report.calendar import Meeting, load_calendar
@@ -32,6 +32,9 @@ from report.pipeline.common import default_as_of, open_store, pdf_worker, prefli
 from report.render.context import Notes
 from report.snapshot import snapshot
 from report.store import Store
+
+if TYPE_CHECKING:
+    from report.editor import Checked
 
 
 class BuildStatus(enum.Enum):
@@ -114,6 +117,7 @@ def build(
     parallel: bool = True,
     previous_as_of: dt.date | None = None,
     progress: Progress = quiet,
+    strict: bool = False,
 ) -> Edition:
     """Build one edition into ``out_dir/editions/<name>/``. An existing edition is kept as it is (``force`` builds
     a new revision beside it); ``parallel=False`` draws charts and lays out the PDF in this process."""
@@ -146,6 +150,7 @@ def build(
             parallel=parallel,
             previous_as_of=previous_as_of,
             progress=progress,
+            strict=strict,
         )
         ref = writer.commit(name, {**made.files, SNAPSHOT: snap}, made.manifest)
     finally:
@@ -164,6 +169,7 @@ def _make(
     parallel: bool,
     previous_as_of: dt.date | None,
     progress: Progress,
+    strict: bool = False,
 ) -> tuple[MadeEdition, bytes]:
     """Assemble the inputs from the store and make the edition in memory; also the data snapshot to archive."""
     with contextlib.ExitStack() as stack:
@@ -188,6 +194,7 @@ def _make(
             previous_name=prev_name,
             vintages=vintages,
             parallel=parallel,
+            strict=strict,
         )
         made = make_edition(inputs, pdf_worker=worker, progress=progress)
         return dataclasses.replace(made, warnings=(*skipped, *made.warnings)), snap
@@ -213,3 +220,19 @@ def figures(
         )
         seen = availability(store, day)
     return day, figs, seen
+
+
+def check_notes(
+    settings: Settings, path: Path, *, demo: bool, as_of: dt.date | None = None, progress: Progress = quiet
+) -> tuple[dt.date, list[tuple[int, Checked]]]:
+    """Every claim in a notes file with its line, checked against the figures of the edition date (forecasts in
+    the notes set the purchase scenarios, as in a build)."""
+    from report.editor import Claim, check, check_syntax, scenario_settings
+    from report.notes import load_notes
+
+    notes = load_notes(path)
+    text = path.read_text(encoding="utf-8-sig")
+    claims = [(line, tok) for line, tok in check_syntax(text, path) if isinstance(tok, Claim)]
+    day, figs, _ = figures(scenario_settings(settings, notes), demo=demo, as_of=as_of, progress=progress)
+    by_key = {f.key: f for f in figs}
+    return day, [(line, check(claim, by_key)) for line, claim in claims]

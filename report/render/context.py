@@ -10,6 +10,7 @@ from typing import Any
 
 from report.calendar import FomcStatus
 from report.charts import Chart
+from report.editor import resolve
 from report.figures import Figure
 from report.figures.bitcoin import SENSITIVITY_EFFICIENCY, SENSITIVITY_POWER
 from report.figures.model import names_of
@@ -484,7 +485,7 @@ def build(
         "revised_note": _revised_note(meta, cat),
         "key_figures": [_figure_row(f, cat) for f in figures],
         "series": _series_table(figures, demo=meta.demo, cat=cat),
-        "notes": meta.notes,
+        "notes": resolve(meta.notes, figs, cat) if meta.notes is not None else None,
         "since_last": since_last,
         "generated": cat.both(
             "ui.generated",
