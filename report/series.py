@@ -184,7 +184,7 @@ SERIES: dict[str, SeriesInfo] = {
         SeriesInfo(
             "SOFR99",
             "SOFR, 99th percentile of the day's transactions",
-            "SOFR第99百分位數",
+            "SOFR成交利率第99百分位數",
             "Percent",
             1.0,
             "daily",
@@ -196,9 +196,9 @@ SERIES: dict[str, SeriesInfo] = {
         ),
         SeriesInfo(
             "RPONTTLD",
-            "Repurchase agreements: total securities purchased by the Fed in temporary open market operations "
-            "(standing repo facility take-up)",
-            "常設回購便利（SRF）使用量",
+            "Overnight repurchase agreements: total securities purchased by the Fed in temporary open market "
+            "operations (standing repo facility take-up since July 2021)",
+            "聯準會隔夜回購操作買入證券總額（2021年7月起即常設回購便利（SRF）使用量）",
             "Billions of U.S. Dollars",
             _B,
             "daily",
@@ -465,7 +465,7 @@ SERIES: dict[str, SeriesInfo] = {
         ),
         SeriesInfo(
             "BTC_EXCHANGE_SUPPLY",
-            "Bitcoin held on exchanges (Coin Metrics SplyExNtv)",
+            "Bitcoin held on exchanges",
             "交易所比特幣餘額",
             "BTC",
             1.0,

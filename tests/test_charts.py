@@ -284,3 +284,12 @@ def test_the_liquidity_and_cost_basis_charts_draw_and_are_left_out_without_data(
     assert not c.empty and c.mime == "image/svg+xml" and b"<path" in c.data
     bare = {k: v for k, v in data.items() if k not in set(catalogue[chart]["sources"])}
     assert charts.render_one(chart, settings, data=bare, figures=figs, catalogue=catalogue).empty
+
+
+def test_the_liquidity_link_chart_aligns_zero_and_never_goes_below_minus_100_percent(drawn):
+    """Both axes put zero at the same height; the bitcoin axis (a price change) never runs below -100%."""
+    for fmt in ("svg", "phone"):
+        left, right = _figure(drawn, "btc_liquidity", fmt).axes[:2]
+        (lo1, hi1), (lo2, hi2) = left.get_ylim(), right.get_ylim()
+        assert lo2 >= -100.0 - 1e-9, fmt
+        assert -lo1 / (hi1 - lo1) == pytest.approx(-lo2 / (hi2 - lo2)), fmt

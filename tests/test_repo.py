@@ -90,8 +90,8 @@ def test_an_unused_facility_and_a_percentile_never_above_iorb(make_ctx):
         "RPONTTLD": series([(d, 0.0) for d in days]),
     }
     f = {x.key: x for x in repo_stress(data, make_ctx(D(2025, 12, 8)))}
-    assert f["srf_takeup"].value == 0.0 and f["srf_takeup"].text["en"].startswith("No bank drew")
-    assert "無人動用" in f["srf_takeup"].text["zh-Hant"]
+    assert f["srf_takeup"].value == 0.0 and "facility was not used in the last 3" in f["srf_takeup"].text["en"]
+    assert "均未被動用" in f["srf_takeup"].text["zh-Hant"]
     assert f["sofr99_max_spread_bp"].value == pytest.approx(-2.0)
     assert "stayed at or below IORB on all of the last 3" in f["sofr99_max_spread_bp"].text["en"]
     assert "2 bp below IORB" in f["sofr99_iorb_spread_bp"].text["en"]
@@ -117,7 +117,7 @@ def _fig(key: str, value: float, **detail) -> Figure:
 
 @pytest.mark.parametrize(
     ("peak", "says"),
-    [(n.SRF_BACKSTOP_USD, "leaned on the Fed's backstop"), (n.SRF_BACKSTOP_USD - 1e8, "without leaning")],
+    [(n.SRF_BACKSTOP_USD, "has needed the Fed's standing"), (n.SRF_BACKSTOP_USD - 1e8, "cleared without needing")],
 )
 def test_the_repo_backstop_rule_on_both_sides(meta, cat, peak, says):
     srf = _fig("srf_takeup", peak, peak_date="2025-10-31")
@@ -189,6 +189,22 @@ def test_exchange_balance_from_the_real_coin_metrics_file(coinmetrics, as_of):
     assert f["exchange_balance"].observed == last and f["exchange_balance"].value == pytest.approx(held[last])
     change = f["exchange_balance_30d_change"]
     assert change.value == pytest.approx(held[last] - held[base]) and change.detail["base_date"] == base.isoformat()
+
+
+@pytest.mark.parametrize(
+    ("before", "says", "zh"),
+    [
+        (2.60e6 * 1.006, "coins left exchanges", "淨流出"),  # -0.6%: an outflow
+        (2.60e6 * 1.004, "broadly flat", "大致持平"),  # -0.4%: within the flat band
+        (2.60e6 * 0.99, "moved onto exchanges", "淨流入"),
+    ],
+)
+def test_a_small_exchange_change_is_called_flat(make_ctx, before, says, zh):
+    data = {"BTC_EXCHANGE_SUPPLY": series([("2025-11-07", before), ("2025-12-07", 2.60e6)])}
+    f = {x.key: x for x in onchain(data, make_ctx(D(2025, 12, 8)))}
+    change = f["exchange_balance_30d_change"]
+    assert says in change.text["en"] and zh in change.text["zh-Hant"]
+    assert change.detail["pct"] == pytest.approx((2.60e6 - before) / before * 100)
 
 
 def test_exchange_balance_without_a_base_30_days_back(make_ctx):

@@ -149,17 +149,22 @@ def _btc_liquidity(fig: MplFigure, c: ChartCtx) -> None:
     ax2 = _right_axis(fig, ax, c)
     ax2.plot(changes.index, changes["price"], color=ORANGE, lw=1.0, label=c.label("price_change"))
     c.mark(ax2, changes["price"], ORANGE, "right")
-    _align_zero(ax, ax2)
+    _align_zero(ax, ax2, floor2=-100.0)
 
 
-def _align_zero(ax: Axes, ax2: Axes) -> None:
-    """Both y axes with zero at the same height, so a rise on one is a rise on the other: each keeps its range and
-    extends one end until zero sits at the higher of the two axes' zero heights (between 5% and 95%)."""
+def _align_zero(ax: Axes, ax2: Axes, *, floor2: float | None = None) -> None:
+    """Both y axes with zero at the same height, so a rise on one is a rise on the other: each keeps its data in
+    view and extends one end until zero sits at a shared height (between 5% and 95%). ``floor2`` is the lowest the
+    right axis may go (a price change cannot fall below -100%): zero is then placed low enough to respect it."""
 
     def zero_at(lo: float, hi: float) -> float:
         return min(max(-lo / (hi - lo), 0.0), 1.0) if hi > lo else 0.5
 
-    f = min(max(zero_at(*ax.get_ylim()), zero_at(*ax2.get_ylim()), 0.05), 0.95)
+    f = max(zero_at(*ax.get_ylim()), zero_at(*ax2.get_ylim()))
+    hi2 = ax2.get_ylim()[1]
+    if floor2 is not None and hi2 > 0:
+        f = min(f, -floor2 / (hi2 - floor2))
+    f = min(max(f, 0.05), 0.95)
     for a in (ax, ax2):
         lo, hi = a.get_ylim()
         if zero_at(lo, hi) < f:

@@ -10,12 +10,13 @@ import pandas as pd
 from report.figures.bitcoin import SMOOTH_DAYS, price_series
 from report.figures.model import Context, Data, Figure, Source, clean, make, missing_reason, ratio_of, unavailable
 from report.figures.plumbing import NET_LIQUIDITY_PARTS, net_liquidity_series
-from report.i18n import btc, date, money, number, per_lang
+from report.i18n import btc, date, money, number, per_lang, percent
 from report.i18n import days as days_words
 
 ETF_WINDOW_DAYS = 28  # four weeks of ETF flows
 ETF_WEEK_DAYS = 7
 EXCHANGE_CHANGE_DAYS = 30  # the exchange balance is compared with 30 days earlier
+EXCHANGE_FLAT_PCT = 0.5  # a 30-day change smaller than this share of the balance (percent) is "broadly flat"
 PH = 1e15  # hashes per second in a petahash per second
 
 
@@ -63,11 +64,16 @@ def _liquidity_link(data: Data, ctx: Context) -> Figure:
         return unavailable(key, "correlation", ctx, reason_key="reason.too_few_weeks", weeks=str(MIN_WEEKS))
     r = float(changes["net"].corr(changes["price"]))
     first, last = changes.index[0].date(), changes.index[-1].date()
+    reach = (changes.index[0] - pd.Timedelta(weeks=CHANGE_WEEKS)).date()  # the first change starts 13 weeks earlier
     return make(
         key,
         r,
         unit="correlation",
-        sources=[Source("WALCL", first), Source("WALCL", last), Source("WDTGAL", last), Source(psid, last)],
+        sources=[
+            *(Source(sid, d) for sid in NET_LIQUIDITY_PARTS for d in (reach, last)),
+            Source(psid, reach),
+            Source(psid, last),
+        ],
         ctx=ctx,
         text_key="text.btc_liquidity_correlation",
         detail={
@@ -76,7 +82,7 @@ def _liquidity_link(data: Data, ctx: Context) -> Figure:
             "start": first.isoformat(),
             "end": last.isoformat(),
         },
-        paired=["WALCL", psid],
+        paired=[*NET_LIQUIDITY_PARTS, psid],
         r={lang: number(r, lang, 2) for lang in ("en", "zh-Hant")},
         n=len(changes),
         k=CHANGE_WEEKS,
@@ -241,15 +247,18 @@ def _exchange_balance(held: pd.Series, ctx: Context) -> list[Figure]:
         return [level_fig, change_fig]
     bd, bv = base.index[-1].date(), float(base.iloc[-1])
     change = level - bv
+    pct = ratio_of(change, bv) * 100
+    flat = "flat_" if abs(pct) < EXCHANGE_FLAT_PCT else ""
     change_fig = make(
         keys[1],
         change,
         unit="BTC",
         sources=[Source("BTC_EXCHANGE_SUPPLY", bd), Source("BTC_EXCHANGE_SUPPLY", d)],
         ctx=ctx,
-        text_key=f"text.exchange_balance_{'up' if change >= 0 else 'down'}",
-        detail={"base": bv, "base_date": bd.isoformat()},
+        text_key=f"text.exchange_balance_{flat}{'up' if change >= 0 else 'down'}",
+        detail={"base": bv, "base_date": bd.isoformat(), "pct": pct},
         change=per_lang(btc, abs(change)),
+        pct=per_lang(percent, abs(pct), decimals=2),
         base_date=per_lang(date, bd),
     )
     return [level_fig, change_fig]

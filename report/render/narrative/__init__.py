@@ -256,9 +256,9 @@ PLAN: tuple[Rule | FigureGroup, ...] = (
         doc="The share of supply held at a loss, large or small; silent when it is not available.",
     ),
     FigureGroup("s5", 1, ("btc_price", "btc_drawdown")),
-    FigureGroup("s5", 2, ("miner_cost", "btc_price_to_cost", "break_even_power_price", "hashrate")),
+    FigureGroup("s5", 2, ("miner_cost", "btc_price_to_cost", "break_even_power_price", "hashrate", "hashprice")),
     FigureGroup("s5", 3, ("difficulty_change", "supply_in_loss", "supply_in_loss_share")),
-    FigureGroup("s5", 4, ("realized_price", "mvrv", "hashprice")),
+    FigureGroup("s5", 4, ("realized_price", "mvrv")),
     FigureGroup("s5", 5, ("etf_net_flows_4w", "etf_net_flows_week", "exchange_balance", "exchange_balance_30d_change")),
     Rule(
         "conclusion_liquidity",
