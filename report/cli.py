@@ -22,7 +22,7 @@ import click
 
 from report import __version__
 from report.config import FORMATS, LANGUAGES, Settings, load_settings, parse_list
-from report.errors import BriefError, ConfigError, NotesError, PartialFailure, exit_status
+from report.errors import BriefError, ConfigError, NotesError, PartialFailure, UsageError, exit_status
 
 if TYPE_CHECKING:
     from report.pipeline.backfill import Every
@@ -652,6 +652,50 @@ def rebuild(state: State, edition: str, check: bool) -> None:
     if differences:
         raise PartialFailure(f"{folder.name} does not rebuild identically")
     click.echo(f"{folder.name}: rebuilt from its snapshot; figures and PDF text are identical.")
+
+
+@cli.command(
+    epilog="Examples:\n\n  brief preview --demo --notes notes.md\n\n"
+    "  brief preview --as-of 2025-12-08 --notes notes.md --port 8000"
+)
+@as_of_option
+@click.option(
+    "--notes",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Bilingual editorial notes to preview (docs/notes.md).",
+)
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port on 127.0.0.1 (0: any free)."
+)
+@click.option("--pdf", "with_pdf", is_flag=True, help="Also lay out the PDF (served at /edition.pdf; slower rebuilds).")
+@click.option("--email", "with_email", is_flag=True, help="Also make the e-mail (its HTML served at /email).")
+@demo_option
+@click.pass_obj
+def preview(
+    state: State, as_of: dt.date | None, notes: Path | None, port: int, with_pdf: bool, with_email: bool, demo: bool
+) -> None:
+    """Serve a live preview of an edition on 127.0.0.1, rebuilt when the notes, templates or data change.
+
+    The page reloads itself after each rebuild. Builds go to a scratch folder that is removed on exit: nothing is
+    archived until brief build. Stop with Ctrl-C.
+    """
+    from report.pipeline.preview import Preview
+
+    formats = ("html",) + (("pdf",) if with_pdf else ()) + (("email",) if with_email else ())
+    try:
+        session = Preview(
+            state.settings(), demo=demo, as_of=as_of, notes=notes, port=port, formats=formats, progress=state.progress
+        )
+    except OSError as exc:
+        raise UsageError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}") from None
+    with session.running():
+        click.echo(f"Previewing at {session.url} (Ctrl-C stops)", err=True)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            click.echo("Preview stopped.", err=True)
 
 
 @cli.group(epilog="Example:\n\n  brief notes check docs/examples/reference-week.md --as-of 2025-12-08")

@@ -213,14 +213,37 @@ def _charts(inputs: EditionInputs, data: Mapping[str, Any], figs: Sequence[Figur
         s.cjk_font,
         phone="html" in s.formats,  # phone-sized drawings serve the web page only
     )
-    job = ChartJob(
-        chart_settings,
-        data=_plausible_only(data),
-        figures=figs,
-        workers=2 if inputs.parallel else 1,
-        png_ids=EMAIL_CHARTS if "email" in s.formats else (),
-    )
-    return job.result()
+    plausible = _plausible_only(data)
+    png_ids = EMAIL_CHARTS if "email" in s.formats else ()
+    key = _charts_key(chart_settings, plausible, figs, png_ids)
+    if key in _LAST_CHARTS:  # the same inputs as the last build in this process (a preview after a notes edit)
+        return _LAST_CHARTS[key]
+    job = ChartJob(chart_settings, data=plausible, figures=figs, workers=2 if inputs.parallel else 1, png_ids=png_ids)
+    result = job.result()
+    _LAST_CHARTS.clear()
+    _LAST_CHARTS[key] = result
+    return result
+
+
+# The charts of the last build in this process, by a digest of everything they are drawn from: a preview rebuilt
+# after a notes edit draws nothing again (one entry, so a long backfill holds no more than one edition's charts).
+_LAST_CHARTS: dict[str, tuple[list[Chart], list[Chart]]] = {}
+
+
+def _charts_key(chart_settings: Any, data: Mapping[str, Any], figs: Sequence[Figure], png_ids: Sequence[str]) -> str:
+    """A digest of a chart job's inputs: settings, every series (index and values) and every figure."""
+    import hashlib
+    import json
+
+    h = hashlib.sha256(repr((chart_settings, tuple(png_ids))).encode())
+    for sid in sorted(data):
+        series = data[sid]
+        h.update(sid.encode())
+        h.update(series.index.asi8.tobytes() if hasattr(series.index, "asi8") else repr(list(series.index)).encode())
+        h.update(series.to_numpy(dtype="float64", na_value=float("nan")).tobytes())
+    for f in figs:
+        h.update(json.dumps([f.key, f.value, f.unit, str(f.observed), f.status, f.detail], default=str).encode())
+    return h.hexdigest()
 
 
 def _plausible_only(data: Mapping[str, Any]) -> dict[str, Any]:
