@@ -107,6 +107,12 @@ as_of_option = click.option(
     help="Edition date (YYYY-MM-DD): only data published by then is used. Default: today, or 2025-12-08 with --demo.",
 )
 demo_option = click.option("--demo", is_flag=True, help="Use the bundled demonstration data, not market data.")
+notes_option = click.option(
+    "--notes",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Bilingual editorial notes: YAML, or Markdown with front matter; live figures and claims (docs/notes.md).",
+)
 
 
 @click.group(
@@ -161,12 +167,7 @@ def cli(ctx: click.Context, verbose: bool, config: Path | None, data_dir: Path |
     metavar="DIR",
     help="Folder the edition folder is written into (default: ./output).",
 )
-@click.option(
-    "--notes",
-    type=click.Path(dir_okay=False, path_type=Path),
-    metavar="FILE",
-    help="Bilingual editorial notes: YAML, or Markdown with front matter.",
-)
+@notes_option
 @click.option("--attach-pdf", is_flag=True, default=None, help="Attach the PDF to the e-mail (with --format email).")
 @click.option("--force", is_flag=True, help="Build again although the edition exists: a new revision (DATE.r2).")
 @click.option("--strict", is_flag=True, help="Fail (and archive nothing) when a claim in the notes does not hold.")
@@ -659,12 +660,7 @@ def rebuild(state: State, edition: str, check: bool) -> None:
     "  brief preview --as-of 2025-12-08 --notes notes.md --port 8000"
 )
 @as_of_option
-@click.option(
-    "--notes",
-    type=click.Path(dir_okay=False, path_type=Path),
-    metavar="FILE",
-    help="Bilingual editorial notes to preview (docs/notes.md).",
-)
+@notes_option
 @click.option(
     "--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port on 127.0.0.1 (0: any free)."
 )

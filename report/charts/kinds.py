@@ -28,6 +28,7 @@ from report.charts.base import (
 from report.figures import Figure
 from report.figures.bitcoin import SMOOTH_DAYS, cost_series, price_series
 from report.figures.macro import INFLATION_TARGET, on_month_grid, payroll_changes, yoy
+from report.figures.model import in_force
 from report.figures.onchain import hashprice_series, liquidity_changes
 from report.figures.plumbing import NET_LIQUIDITY_PARTS, net_liquidity_series
 from report.i18n import money
@@ -44,7 +45,7 @@ def _reserves(fig: MplFigure, c: ChartCtx) -> None:
     ax.set_ylabel(c.axis("left"))
     gdp = data.get("GDP", pd.Series(dtype=float)).dropna()
     if not gdp.empty:
-        share = (res / gdp.reindex(gdp.index.union(res.index)).ffill().reindex(res.index) * 100).dropna()
+        share = (res / in_force(gdp, res.index) * 100).dropna()
         ax2 = _right_axis(fig, ax, c)
         ax2.plot(share.index, share, color=ORANGE, lw=1.0, label=c.label("share"))
         c.mark(ax2, share, ORANGE, "right")
@@ -199,7 +200,7 @@ def _sofr(fig: MplFigure, c: ChartCtx) -> None:
     band: dict[str, pd.Series | None] = {}
     for sid in ("DFEDTARL", "DFEDTARU", "IORB"):
         s = data.get(sid, pd.Series(dtype=float)).dropna()
-        band[sid] = s.reindex(s.index.union(idx)).ffill().reindex(idx) if not s.empty else None
+        band[sid] = in_force(s, idx) if not s.empty else None
     lower, upper, iorb = band["DFEDTARL"], band["DFEDTARU"], band["IORB"]
     if lower is not None and upper is not None:
         ax.fill_between(idx, lower, upper, step="post", color="#d6e4f0", lw=0, label=c.label("range"))

@@ -7,18 +7,13 @@ from typing import Any
 
 import pandas as pd
 
-from report.figures.model import Context, Data, Figure, Source, clean, make, missing_reason, unavailable
+from report.figures.model import Context, Data, Figure, Source, clean, in_force, make, missing_reason, unavailable
 from report.i18n import basis_points, date, days, per_lang, percent
 
 
-def _align(s: pd.Series, index: pd.DatetimeIndex) -> pd.Series:
-    """The value in force on each day of ``index`` (last observation carried forward)."""
-    return s.reindex(s.index.union(index)).ffill().reindex(index)
-
-
-def _spread_bp(window: pd.Series, rate: pd.Series) -> pd.Series:
+def spread_bp(window: pd.Series, rate: pd.Series) -> pd.Series:
     """SOFR minus a rate in force on each day, in basis points (empty without the rate)."""
-    return ((window - _align(rate, window.index)) * 100).round(4).dropna() if not rate.empty else window[:0]
+    return ((window - in_force(rate, window.index)) * 100).round(4).dropna() if not rate.empty else window[:0]
 
 
 def _window_dates(window: pd.Series, ctx: Context) -> tuple[dt.date, dt.date]:
@@ -63,7 +58,7 @@ def _spread_text_key(spread_bp: float) -> str:
 
 def _sofr_vs_iorb(window: pd.Series, iorb_s: pd.Series, ctx: Context) -> list[Figure]:
     """The latest SOFR-IORB spread and the days in the window SOFR was at or above IORB."""
-    spread = _spread_bp(window, iorb_s)
+    spread = spread_bp(window, iorb_s)
     if window.empty or spread.empty:
         why = missing_reason([sid for sid, x in (("SOFR", window), ("IORB", spread)) if x.empty], ctx)
         return [
@@ -85,7 +80,7 @@ def _sofr_vs_iorb(window: pd.Series, iorb_s: pd.Series, ctx: Context) -> list[Fi
             spread=per_lang(basis_points, abs(last), sign=False),
             date=per_lang(date, last_d),
             sofr=per_lang(percent, float(window[spread.index[-1]]), decimals=2),
-            iorb=per_lang(percent, float(_align(iorb_s, spread.index[-1:]).iloc[0]), decimals=2),
+            iorb=per_lang(percent, float(in_force(iorb_s, spread.index[-1:]).iloc[0]), decimals=2),
         ),
         make(
             "sofr_days_at_or_above_iorb",
@@ -107,7 +102,7 @@ def _sofr_vs_iorb(window: pd.Series, iorb_s: pd.Series, ctx: Context) -> list[Fi
 
 def _sofr_vs_range(window: pd.Series, top_s: pd.Series, ctx: Context) -> list[Figure]:
     """The days in the window SOFR printed above the top of the range, and its largest excess."""
-    excess = _spread_bp(window, top_s)
+    excess = spread_bp(window, top_s)
     if window.empty or excess.empty:
         why = missing_reason([sid for sid, x in (("SOFR", window), ("DFEDTARU", excess)) if x.empty], ctx)
         return [

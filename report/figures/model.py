@@ -150,6 +150,19 @@ def period_words(sid: str, d: dt.date, lang: str) -> str:
     return fmt_date(d, lang)
 
 
+def in_force(s: pd.Series, index: pd.Index) -> pd.Series:
+    """The value of ``s`` in force on each day of ``index``: its last observation on or before that day."""
+    return s.reindex(s.index.union(index)).ffill().reindex(index)
+
+
+def on_or_before(s: pd.Series, day: dt.date) -> tuple[dt.date, float] | None:
+    """The last observation of ``s`` on or before ``day`` as (date, value); None when there is none."""
+    import pandas as pd  # imported lazily here, as everywhere in this module
+
+    s = s[s.index <= pd.Timestamp(day)]
+    return (s.index[-1].date(), float(s.iloc[-1])) if not s.empty else None
+
+
 def clean(data: Data, sid: str) -> pd.Series:
     """A series without its missing values (empty when the series is absent)."""
     import pandas as pd

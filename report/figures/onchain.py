@@ -8,7 +8,19 @@ from typing import Any
 import pandas as pd
 
 from report.figures.bitcoin import SMOOTH_DAYS, price_series
-from report.figures.model import Context, Data, Figure, Source, clean, make, missing_reason, ratio_of, unavailable
+from report.figures.model import (
+    Context,
+    Data,
+    Figure,
+    Source,
+    clean,
+    in_force,
+    make,
+    missing_reason,
+    on_or_before,
+    ratio_of,
+    unavailable,
+)
 from report.figures.plumbing import NET_LIQUIDITY_PARTS, net_liquidity_series
 from report.i18n import btc, date, money, number, per_lang, percent
 from report.i18n import days as days_words
@@ -41,13 +53,17 @@ def liquidity_changes(data: Data) -> tuple[str, pd.DataFrame]:
     Wednesdays of the last two years (the price of each Wednesday, or the day before it when it has none); the
     price series used is named first. Empty when either is missing."""
     psid, price = price_series(data)
-    net = net_liquidity_series(*(clean(data, sid) for sid in NET_LIQUIDITY_PARTS))
+    return psid, _changes(net_liquidity_series(*(clean(data, sid) for sid in NET_LIQUIDITY_PARTS)), price)
+
+
+def _changes(net: pd.Series, price: pd.Series) -> pd.DataFrame:
+    """``liquidity_changes`` from the two series themselves."""
     if net.empty or price.empty:
-        return psid, pd.DataFrame(columns=["net", "price"], dtype="float64")
+        return pd.DataFrame(columns=["net", "price"], dtype="float64")
     weeks = net.index[-(CORRELATION_WEEKS + CHANGE_WEEKS) :]
-    px = price.reindex(price.index.union(weeks)).ffill().reindex(weeks)
+    px = in_force(price, weeks)
     both = pd.concat([net.reindex(weeks).rename("net"), px.rename("price")], axis=1).dropna()
-    return psid, both.pct_change(CHANGE_WEEKS).dropna().iloc[-CORRELATION_WEEKS:]
+    return both.pct_change(CHANGE_WEEKS).dropna().iloc[-CORRELATION_WEEKS:]
 
 
 def _liquidity_link(data: Data, ctx: Context) -> Figure:
@@ -56,10 +72,11 @@ def _liquidity_link(data: Data, ctx: Context) -> Figure:
     key = "btc_liquidity_correlation"
     psid, price = price_series(data)
     parts = [clean(data, sid) for sid in NET_LIQUIDITY_PARTS]
-    if net_liquidity_series(*parts).empty or price.empty:
+    net = net_liquidity_series(*parts)
+    if net.empty or price.empty:
         missing = [sid for sid, s in zip((*NET_LIQUIDITY_PARTS, psid), (*parts, price), strict=True) if s.empty]
         return unavailable(key, "correlation", ctx, reason_key="reason.no_data", **missing_reason(missing, ctx))
-    changes = liquidity_changes(data)[1]
+    changes = _changes(net, price)
     if len(changes) < MIN_WEEKS:
         return unavailable(key, "correlation", ctx, reason_key="reason.too_few_weeks", weeks=str(MIN_WEEKS))
     r = float(changes["net"].corr(changes["price"]))
@@ -239,13 +256,13 @@ def _exchange_balance(held: pd.Series, ctx: Context) -> list[Figure]:
         date=per_lang(date, d),
     )
     base_day = d - dt.timedelta(days=EXCHANGE_CHANGE_DAYS)
-    base = held[held.index <= pd.Timestamp(base_day)]
-    if base.empty or (base_day - base.index[-1].date()).days > 3:
+    base = on_or_before(held, base_day)
+    if base is None or (base_day - base[0]).days > 3:
         change_fig = unavailable(
             keys[1], "BTC", ctx, reason_key="reason.no_base", days=per_lang(days_words, EXCHANGE_CHANGE_DAYS)
         )
         return [level_fig, change_fig]
-    bd, bv = base.index[-1].date(), float(base.iloc[-1])
+    bd, bv = base
     change = level - bv
     pct = ratio_of(change, bv) * 100
     flat = "flat_" if abs(pct) < EXCHANGE_FLAT_PCT else ""

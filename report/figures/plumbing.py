@@ -8,7 +8,18 @@ from typing import Any
 
 import pandas as pd
 
-from report.figures.model import Context, Data, Figure, Source, clean, make, missing_reason, unavailable
+from report.figures.model import (
+    Context,
+    Data,
+    Figure,
+    Source,
+    clean,
+    in_force,
+    make,
+    missing_reason,
+    on_or_before,
+    unavailable,
+)
 from report.i18n import basis_points, date, money, per_lang, percent
 
 NET_LIQUIDITY_PARTS = ("WALCL", "WDTGAL", "RRPONTSYD")
@@ -26,19 +37,12 @@ def plumbing(data: Data, ctx: Context) -> list[Figure]:
     ]
 
 
-def _on_or_before(s: pd.Series, day: dt.date) -> tuple[dt.date, float] | None:
-    """The last observation on or before ``day`` (ON RRP on a Wednesday: that day's, else the business day
-    before)."""
-    s = s[s.index <= pd.Timestamp(day)]
-    return (s.index[-1].date(), float(s.iloc[-1])) if not s.empty else None
-
-
 def _tga(tga: pd.Series, ctx: Context) -> Figure:
     """The TGA's latest Wednesday level and its change over four weeks."""
     if tga.empty:
         return unavailable("tga", "USD", ctx, reason_key="reason.no_data", **missing_reason(["WDTGAL"], ctx))
     d, level = tga.index[-1].date(), float(tga.iloc[-1])
-    before = _on_or_before(tga, d - dt.timedelta(weeks=CHANGE_WEEKS))
+    before = on_or_before(tga, d - dt.timedelta(weeks=CHANGE_WEEKS))
     sources = [Source("WDTGAL", d)]
     detail: dict[str, Any] = {}
     key = "text.tga"
@@ -90,7 +94,7 @@ def net_liquidity_series(walcl: pd.Series, tga: pd.Series, rrp: pd.Series) -> pd
     weeks = walcl.index.intersection(tga.index)
     if weeks.empty or rrp.empty:
         return pd.Series(dtype="float64")
-    on_day = rrp.reindex(rrp.index.union(weeks)).ffill().reindex(weeks)
+    on_day = in_force(rrp, weeks)
     return (walcl.reindex(weeks) - tga.reindex(weeks) - on_day).dropna()
 
 
@@ -105,7 +109,7 @@ def _net_liquidity(walcl: pd.Series, tga: pd.Series, rrp: pd.Series, ctx: Contex
             for k in ("net_liquidity", "net_liquidity_4w_change")
         ]
     d, level = net.index[-1].date(), float(net.iloc[-1])
-    rrp_day = _on_or_before(rrp, d)
+    rrp_day = on_or_before(rrp, d)
     parts = {
         "walcl": float(walcl[pd.Timestamp(d)]),
         "tga": float(tga[pd.Timestamp(d)]),
@@ -155,23 +159,23 @@ def _effr_iorb(effr: pd.Series, iorb: pd.Series, ctx: Context) -> Figure:
             "effr_iorb_spread_bp", "bp", ctx, reason_key="reason.no_data", **missing_reason(missing, ctx)
         )
     d, rate = effr.index[-1].date(), float(effr.iloc[-1])
-    in_force = _on_or_before(iorb, d)
-    if in_force is None:
+    iorb_day = on_or_before(iorb, d)
+    if iorb_day is None:
         return unavailable(
             "effr_iorb_spread_bp", "bp", ctx, reason_key="reason.no_data", **missing_reason(["IORB"], ctx)
         )
-    spread = round((rate - in_force[1]) * 100, 4)
+    spread = round((rate - iorb_day[1]) * 100, 4)
     key = "text.effr_iorb_" + ("above" if round(spread) > 0 else "below" if round(spread) < 0 else "equal")
     return make(
         "effr_iorb_spread_bp",
         spread,
         unit="bp",
-        sources=[Source("EFFR", d), Source("IORB", in_force[0])],
+        sources=[Source("EFFR", d), Source("IORB", iorb_day[0])],
         ctx=ctx,
         text_key=key,
         paired=["IORB"],  # the rate in force on EFFR's day
         date=per_lang(date, d),
         effr={lang: percent(rate, lang, 2) for lang in ("en", "zh-Hant")},
-        iorb={lang: percent(in_force[1], lang, 2) for lang in ("en", "zh-Hant")},
+        iorb={lang: percent(iorb_day[1], lang, 2) for lang in ("en", "zh-Hant")},
         spread={lang: basis_points(abs(spread), lang, sign=False) for lang in ("en", "zh-Hant")},
     )

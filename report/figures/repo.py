@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from report.figures.corridor import spread_bp
 from report.figures.model import Context, Data, Figure, Source, clean, make, missing_reason, unavailable
 from report.i18n import basis_points, date, money, per_lang, percent
 from report.i18n import days as days_words
@@ -24,7 +25,7 @@ def _sofr99(p99: pd.Series, iorb: pd.Series, ctx: Context) -> list[Figure]:
     spreads, not levels, so a rate cut inside the window does not read as calm."""
     keys = ("sofr99_iorb_spread_bp", "sofr99_max_spread_bp")
     window = p99.iloc[-ctx.sofr_lookback_days :]
-    spreads = ((window - _in_force(iorb, window.index)) * 100).round(4).dropna() if not iorb.empty else window[:0]
+    spreads = spread_bp(window, iorb)
     if spreads.empty:
         missing = [sid for sid, s in (("SOFR99", p99), ("IORB", iorb)) if s.empty] or ["IORB"]
         return [unavailable(k, "bp", ctx, reason_key="reason.no_data", **missing_reason(missing, ctx)) for k in keys]
@@ -58,11 +59,6 @@ def _sofr99(p99: pd.Series, iorb: pd.Series, ctx: Context) -> list[Figure]:
         date=per_lang(date, peak_d),
     )
     return [latest, widest]
-
-
-def _in_force(rate: pd.Series, index: pd.DatetimeIndex) -> pd.Series:
-    """The value of ``rate`` in force on each day of ``index`` (last observation carried forward)."""
-    return rate.reindex(rate.index.union(index)).ffill().reindex(index)
 
 
 def _srf(takeup: pd.Series, ctx: Context) -> Figure:
