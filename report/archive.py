@@ -33,7 +33,7 @@ FIGURES = "figures.json"
 PREVIOUS = "previous.json"
 NOTES = "notes.json"
 NAME = re.compile(r"^(?P<date>\d{4}-\d{2}-\d{2})(?P<demo>-demo)?(?P<langs>(?:-(?:en|zh-Hant))*)(?:\.r(?P<rev>\d+))?$")
-OUTBOX = "outbox"  # dry-run messages written beside an edition: not part of it, so not in its manifest
+OUTBOX = "outbox"  # dry-run messages: OUT/outbox/EDITION (older versions wrote EDITION/outbox, still tolerated)
 MAX_JSON_BYTES = 20_000_000  # an archived JSON file larger than this is damage, refused before it is read
 STALE_SECONDS = 3600  # a hidden temp folder older than this was left by a killed build
 _ORDER = {".html": 0, ".pdf": 1, ".eml": 2, ".json": 4, ".gz": 5}  # outputs first, then data, manifest last
@@ -203,9 +203,12 @@ def list_editions(out_dir: Path) -> list[EditionRef]:
     return sorted(refs, key=lambda r: (r.as_of, r.variant, r.revision), reverse=True)
 
 
-def find(out_dir: Path, ref: str) -> EditionRef:
+def find(out_dir: Path, ref: str, *, having: str | None = None) -> EditionRef:
     """An edition by folder path, by name with its revision (2025-12-08.r2), or by name or date without one (the
-    latest revision: after ``build --force``, ``2025-12-08`` means the newest build of that edition)."""
+    latest revision: after ``build --force``, ``2025-12-08`` means the newest build of that edition).
+
+    ``having`` names a file the edition must hold to be preferred: ``send 2025-12-08`` means the edition of that
+    date that has an e-mail, not an English-only variant built without one."""
     path = Path(ref)
     if path.is_dir() and (r := parse_name(path)) is not None:
         return r
@@ -216,9 +219,20 @@ def find(out_dir: Path, ref: str) -> EditionRef:
         lambda r: r.as_of.isoformat() == ref,
     ):
         found = [r for r in editions if match(r)]
+        if having is not None:
+            found = sorted(found, key=lambda r: not (r.folder / having).is_file())  # stable: newest first kept
         if found:
             return found[0]
-    raise UsageError(f"no edition {ref!r} in {editions_dir(out_dir)}; `brief archive list` shows them")
+    hint = ""
+    if path.name and path.name != ref and (path.parent / "editions" / path.name).is_dir():
+        hint = f" (did you mean {path.parent / 'editions' / path.name}?)"
+    raise UsageError(f"no edition {ref!r} in {editions_dir(out_dir)}{hint}; `brief archive list` shows them")
+
+
+def outbox_dir(ref: EditionRef) -> Path:
+    """Where a dry run writes an edition's messages: OUT/outbox/EDITION beside OUT/editions, outside the archived
+    edition, which stays exactly as its manifest says (OUT is the edition's own, however it was named)."""
+    return ref.folder.parent.parent / OUTBOX / ref.name
 
 
 def latest(out_dir: Path, variant: str) -> EditionRef | None:

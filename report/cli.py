@@ -134,14 +134,54 @@ notes_option = click.option(
     metavar="DIR",
     help="Where the data stores live (default: the user data folder, or $BRIEF_DATA_DIR).",
 )
+@click.option(
+    "--log-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Also append every progress, warning and error line to FILE, each with its time (ISO 8601).",
+)
 @click.pass_context
-def cli(ctx: click.Context, verbose: bool, config: Path | None, data_dir: Path | None) -> None:
+def cli(ctx: click.Context, verbose: bool, config: Path | None, data_dir: Path | None, log_file: Path | None) -> None:
     """Liquidity Brief (流動性週報): a bilingual weekly macro-liquidity and bitcoin brief.
 
     Builds a Traditional Chinese + English edition (PDF and HTML) from FRED and bitcoin data, with every figure's
-    source and observation date.
+    source and observation date. When standard error is not a terminal (cron, systemd, a pipe), each line written
+    there starts with the time in ISO 8601.
     """
+    _log_to(ctx, log_file)
     ctx.obj = State(verbose=verbose, config=config, data_dir=data_dir)
+
+
+def _log_to(ctx: click.Context, log_file: Path | None) -> None:
+    """Make standard error a log for this command: stamped when no terminal watches it, copied into ``log_file``."""
+    from report.logs import LogStream
+
+    stamp = not sys.stderr.isatty()
+    if not stamp and log_file is None:
+        return
+    copy = None
+    if log_file is not None:
+        try:
+            copy = log_file.expanduser().open("a", encoding="utf-8", buffering=1)
+        except OSError as exc:
+            raise click.BadParameter(
+                f"cannot open {log_file}: {exc.strerror or exc}", param_hint="--log-file"
+            ) from None
+        ctx.call_on_close(copy.close)
+    original = sys.stderr
+    stream = LogStream(original, stamp=stamp, copy=copy)
+    sys.stderr = stream
+    out = sys.stdout
+    if copy is not None:  # the log also keeps what a run printed for scripts (edition paths, readers served)
+        sys.stdout = LogStream(out, stamp=False, copy=copy)
+
+    def restore() -> None:
+        stream.close()
+        if sys.stdout is not out:
+            sys.stdout.close()
+        sys.stderr, sys.stdout = original, out
+
+    ctx.call_on_close(restore)
 
 
 @cli.command(epilog="Examples:\n\n  brief build --demo\n\n  brief build --demo --lang en --format html --out /tmp/ed")
@@ -397,7 +437,16 @@ def _smtp_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     return fn
 
 
+send_anyway_option = click.option(
+    "--send-anyway",
+    is_flag=True,
+    help="Send even if the edition fails the quality gate (the override is recorded in the send ledger).",
+)
+
+
 def _print_send(report: Any) -> bool:
+    if not (report.sent or report.already or report.written or report.refused or report.invalid or report.aborted):
+        click.echo("warning: the readers list names nobody: nothing sent", err=True)
     for r in report.sent:
         click.echo(f"sent: {r}")
     for path in report.written:
@@ -415,7 +464,7 @@ def _print_send(report: Any) -> bool:
 
 @cli.command(
     epilog="Examples:\n\n  brief send 2025-12-08 --to readers.txt --dry-run\n\n"
-    "  BRIEF_SMTP_USER=me BRIEF_SMTP_PASSWORD=... brief send output/2025-12-08 --to readers.txt "
+    "  BRIEF_SMTP_USER=me BRIEF_SMTP_PASSWORD=... brief send output/editions/2025-12-08 --to readers.txt "
     "--smtp-host smtp.example.org"
 )
 @click.argument("edition")
@@ -426,7 +475,8 @@ def _print_send(report: Any) -> bool:
     metavar="FILE|ADDRESS",
     help="A file of addresses (one a line, # comments) or ADDRESS[,ADDRESS...].",
 )
-@click.option("--dry-run", is_flag=True, help="Write the messages into EDITION/outbox instead of sending.")
+@click.option("--dry-run", is_flag=True, help="Write the messages into OUT/outbox/EDITION instead of sending.")
+@send_anyway_option
 @_smtp_options
 @click.pass_obj
 @_locked
@@ -435,11 +485,16 @@ def send(
     edition: str,
     to: str,
     dry_run: bool,
+    send_anyway: bool,
     smtp_host: str | None,
     smtp_port: int | None,
     smtp_security: str | None,
 ) -> None:
     """Send an edition's e-mail (built with --format email) to a list, each reader exactly once.
+
+    EDITION is a date (the edition of that date that has an e-mail), a name (2025-12-08-demo, 2025-12-08.r2) or a
+    folder (output/editions/2025-12-08). An edition that fails the quality gate ([quality] in brief.toml; see
+    `brief check`) is not sent: exit 1, one line per reason, nobody mailed, unless --send-anyway.
 
     The send ledger in the store records every message the server accepted: a rerun after a crash or a failure
     sends only to those not yet served. A refused reader is reported and the others go on; exit code 1 if any
@@ -454,7 +509,13 @@ def send(
             bar.length = n
 
         report = send_edition(
-            settings, edition, to=to, dry_run=dry_run, on_start=start, on_sent=lambda r: bar.update(1)
+            settings,
+            edition,
+            to=to,
+            dry_run=dry_run,
+            send_anyway=send_anyway,
+            on_start=start,
+            on_sent=lambda r: bar.update(1),
         )
     if not _print_send(report):
         raise PartialFailure("not every reader was served (see above); rerun to retry the rest")
@@ -462,7 +523,8 @@ def send(
 
 @cli.command(epilog="Examples:\n\n  brief run --to readers.txt\n\n  brief run --demo --to me@example.org --dry-run")
 @click.option("--to", "to", metavar="FILE|ADDRESS", help="Readers (default: email.to in brief.toml / BRIEF_SEND_TO).")
-@click.option("--dry-run", is_flag=True, help="Write the messages into the edition's outbox instead of sending.")
+@click.option("--dry-run", is_flag=True, help="Write the messages into OUT/outbox/EDITION instead of sending.")
+@send_anyway_option
 @demo_option
 @_smtp_options
 @click.pass_obj
@@ -471,29 +533,66 @@ def run(
     state: State,
     to: str | None,
     dry_run: bool,
+    send_anyway: bool,
     demo: bool,
     smtp_host: str | None,
     smtp_port: int | None,
     smtp_security: str | None,
 ) -> None:
-    """Fetch, build (PDF, HTML, e-mail) and send: one idempotent command for cron.
+    """Fetch, build (PDF, HTML, e-mail), check the quality gate and send: one idempotent command for cron.
 
-    Rerunning it rebuilds the edition and sends only to readers not yet served. Exit code 1 if fetching or
-    sending failed for anything (the edition is still built from what the store holds).
+    Rerunning it rebuilds the edition and sends only to readers not yet served. An edition that fails the quality
+    gate ([quality] in brief.toml; see `brief check`) is built and archived but mailed to nobody, unless
+    --send-anyway. Exit code 1 if fetching or sending failed for anything or the gate refused the edition (the
+    edition is still built from what the store holds).
     """
     from report.pipeline.send import run as run_once
 
     settings = state.settings(smtp_host=smtp_host, smtp_port=smtp_port, smtp_security=smtp_security)
-    report = run_once(settings, demo=demo, to=to, dry_run=dry_run, progress=state.progress)
+    report = run_once(settings, demo=demo, to=to, dry_run=dry_run, send_anyway=send_anyway, progress=state.progress)
     if report.fetched is not None:
         _print_fetch_failures(report.fetched)
+    for warning in report.edition.warnings:
+        click.echo(f"warning: {warning}", err=True)
     click.echo(str(report.edition.folder))
     if report.sent is not None:
         _print_send(report.sent)
     for note in report.notes:
         click.echo(note, err=True)
+    if report.refused is not None:
+        raise report.refused
     if not report.ok:
         raise PartialFailure("the run finished with failures (see above)")
+
+
+@cli.command(epilog="Examples:\n\n  brief check 2025-12-08-demo\n\n  brief check output/editions/2025-12-08")
+@click.argument("edition")
+@click.pass_obj
+def check(state: State, edition: str) -> None:
+    """Print the quality gate's verdict on an archived edition as a table; exit 1 if it fails.
+
+    The gate ([quality] in brief.toml) requires some figures to be available (default: the cover's key figures)
+    and allows at most quality.max_unavailable unavailable and quality.max_stale stale figures. brief send and
+    brief run refuse to mail an edition that fails it unless --send-anyway.
+    """
+    from report.pipeline.send import check as check_edition
+
+    got = check_edition(state.settings(), edition)
+    v = got.verdict
+    table = [("check", "the edition", "allowed", "verdict")]
+    table += [(r.check, r.found, r.allowed, "pass" if r.ok else "FAIL") for r in v.rows]
+    widths = [max(_width(r[i]) for r in table) for i in range(4)]
+    click.echo(f"Quality gate for {got.ref.name} ({got.ref.folder}): {'passes' if v.passed else 'FAILS'}")
+    for r in table:
+        click.echo("  " + "  ".join(_pad(cell, w) for cell, w in zip(r, widths, strict=True)).rstrip())
+    for reason in v.reasons:
+        click.echo(f"  - {reason}")
+    if got.recorded is not None and got.recorded.get("passed") != v.passed:
+        click.echo(f"  (when built it {'passed' if got.recorded.get('passed') else 'failed'}: the settings changed)")
+    for name, at in got.overrides:
+        click.echo(f"  sent anyway (--send-anyway): {name} at {at}")
+    if not v.passed:
+        raise PartialFailure(f"{got.ref.name} fails the quality gate ({len(v.reasons)} reason(s))")
 
 
 @cli.group(epilog="Examples:\n\n  brief archive list\n\n  brief archive verify\n\n  brief archive index")
@@ -766,6 +865,56 @@ def data_import(state: State, files: tuple[Path, ...], series: str | None) -> No
     click.echo(f"Imported into {settings.store_path}", err=True)
 
 
+@cli.command(epilog="Examples:\n\n  brief doctor\n\n  brief doctor --offline")
+@click.option("--offline", is_flag=True, help="Do not contact FRED or the SMTP server (their checks are skipped).")
+@click.pass_obj
+def doctor(state: State, offline: bool) -> None:
+    """Check that this machine can build and send the brief, one verdict a line; exit 1 if any check fails.
+
+    Checks the Chinese font and HarfBuzz subsetting, WeasyPrint, the store (integrity, schema version), the archive,
+    the settings files, the FRED key (accepted by FRED, when the network is there), the SMTP server and its login
+    (no message is sent) and the free disk in the output folder.
+    """
+    from report.pipeline.doctor import diagnose
+
+    checks = diagnose(state.config, overrides={"data_dir": state.data_dir}, network=not offline)
+    width = max(_width(c.name) for c in checks)
+    for c in checks:
+        click.echo(f"{c.verdict.upper():<5} {_pad(c.name, width)}  {c.detail}")
+    failed = [c.name for c in checks if c.verdict == "fail"]
+    if failed:
+        raise PartialFailure(f"{len(failed)} check(s) failed: {', '.join(failed)}")
+    warned = sum(c.verdict == "warn" for c in checks)
+    click.echo(
+        "Everything needed to build and send the brief is in place"
+        + (f" ({warned} warning{'s' if warned > 1 else ''} above)." if warned else "."),
+        err=True,
+    )
+
+
+@cli.command(epilog="Examples:\n\n  brief init\n\n  brief init /srv/brief")
+@click.argument("directory", default=".", type=click.Path(file_okay=False, path_type=Path), metavar="[DIR]")
+@click.option("--force", is_flag=True, help="Replace files that exist already (default: refuse and change nothing).")
+@click.pass_obj
+def init(state: State, directory: Path, force: bool) -> None:
+    """Set up DIR (default: here) for unattended runs: a commented brief.toml with every setting and its default,
+    an example readers file, a secrets file, a systemd service and timer, and the equivalent crontab lines.
+
+    Nothing is overwritten unless --force is given. The files say what to edit; docs/unattended.md says how to
+    install them.
+    """
+    from report.pipeline.scaffold import init as scaffold
+
+    written = scaffold(directory, brief=_brief_command(), today=dt.date.today(), force=force)
+    for path in written:
+        click.echo(str(path))
+    click.echo(
+        f"Wrote {len(written)} files into {directory}: edit brief.toml, brief.env and readers.txt, check with "
+        "`brief doctor`, then install the timer or the crontab (docs/unattended.md).",
+        err=True,
+    )
+
+
 def _print_releases(rows: Sequence[Upcoming]) -> None:
     """The data releases as a table: date, release in both languages, periods, how the date is known."""
     from report.releases import period_words
@@ -780,10 +929,11 @@ def _print_releases(rows: Sequence[Upcoming]) -> None:
 
 
 def _brief_command() -> str:
+    import shlex
     import shutil
 
     found = shutil.which("brief")
-    return found or f"{sys.executable} -m report"
+    return shlex.quote(found) if found else shlex.join([sys.executable, "-m", "report"])
 
 
 def main() -> None:

@@ -1,4 +1,5 @@
-"""Settings: defaults, then brief.toml, then BRIEF_* environment variables, then command-line options.
+"""Settings: defaults, then the per-user brief.toml (platformdirs), then the project's brief.toml (./brief.toml,
+--config or $BRIEF_CONFIG), then BRIEF_* environment variables, then command-line options.
 
 This is the only module that reads ``os.environ``. Settings are merged and validated once, here.
 """
@@ -32,6 +33,17 @@ CONFIG_ENV = "BRIEF_CONFIG"  # names the settings file; read by config_path, not
 ENV_PREFIX = "BRIEF_"  # every variable with this prefix must be one the brief knows
 APP_NAME = "liquidity-brief"
 MAX_CONFIG_BYTES = 1 << 20  # a settings file is a few KB; a bigger one is not one
+
+
+USER_CONFIG = "brief.toml"  # the per-user settings file's name, in the platformdirs config folder
+
+
+def user_config_path() -> Path:
+    """The per-user settings file (platformdirs), e.g. ~/.config/liquidity-brief/brief.toml; read beneath the
+    project's ./brief.toml (or --config / $BRIEF_CONFIG)."""
+    from platformdirs import user_config_path as user_config
+
+    return Path(user_config(APP_NAME, appauthor=False)) / USER_CONFIG
 
 
 def default_data_dir() -> Path:
@@ -96,6 +108,10 @@ class Settings(Assumptions):
     smtp_cafile: Path | None = None  # a CA bundle to trust (e.g. a private relay's certificate)
     smtp_timeout: float = 30.0
     send_pace: float = 0.2  # seconds between messages
+    # the quality gate (report/quality.py): None means the cover's key figures
+    quality_required: tuple[str, ...] | None = None
+    quality_max_unavailable: int = 8
+    quality_max_stale: int = 6
 
     def replace(self, **changes: Any) -> Settings:
         """Return a copy with some fields changed and validated."""
@@ -178,6 +194,14 @@ def _float_list(value: Any) -> tuple[float, ...]:
         raise ConfigError(f"{str(value)[:60]!r} is not a list of finite numbers ({exc})") from exc
 
 
+def _key_list(value: Any) -> tuple[str, ...]:
+    """A list of figure keys: a TOML array of strings or "a,b" text (checked against the figures by the gate)."""
+    items = value.split(",") if isinstance(value, str) else value if isinstance(value, list) else None
+    if items is None or not all(isinstance(v, str) for v in items):
+        raise ConfigError(f"{str(value)[:60]!r} is not a list of figure keys")
+    return tuple(dict.fromkeys(v.strip() for v in items if v.strip()))
+
+
 def _path(value: Any) -> Path:
     return Path(str(value)).expanduser()
 
@@ -226,7 +250,24 @@ _SOURCES: dict[str, tuple[str, str | None, Callable[[Any], Any]]] = {
     "smtp_cafile": ("smtp.cafile", "BRIEF_SMTP_CAFILE", _path),
     "smtp_timeout": ("smtp.timeout", "BRIEF_SMTP_TIMEOUT", _float),
     "send_pace": ("smtp.pace", "BRIEF_SEND_PACE", _float),
+    "quality_required": ("quality.required", "BRIEF_QUALITY_REQUIRED", _key_list),
+    "quality_max_unavailable": ("quality.max_unavailable", "BRIEF_QUALITY_MAX_UNAVAILABLE", _int),
+    "quality_max_stale": ("quality.max_stale", "BRIEF_QUALITY_MAX_STALE", _int),
 }
+
+
+@dataclass(frozen=True)
+class SettingKey:
+    """One setting as a user writes it: the Settings field, the brief.toml key and the environment variable."""
+
+    field: str
+    key: str
+    env: str | None
+
+
+def setting_keys() -> list[SettingKey]:
+    """Every setting, in the order brief.toml documents them (``brief init`` writes them all)."""
+    return [SettingKey(name, key, var) for name, (key, var, _parser) in _SOURCES.items()]
 
 
 # API keys, checked as they are read so a malformed one never reaches a URL or a header (whose errors would quote it);
@@ -351,6 +392,24 @@ def _read_config(path: Path) -> str:
         raise ConfigError(f"cannot read config file {path}: byte {exc.start} is not UTF-8 text") from exc
 
 
+def config_files(explicit: Path | None = None, env: Mapping[str, str] | None = None) -> list[Path]:
+    """The settings files read, lowest precedence first: the per-user file when present, then the project's."""
+    env = os.environ if env is None else env
+    user = user_config_path()
+    project = config_path(explicit, env)
+    files = [user] if user.is_file() else []
+    if project is not None and not (files and _same_file(project, user)):
+        files.append(project)
+    return files
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
+
+
 def load_settings(
     config_file: Path | None = None,
     env: Mapping[str, str] | None = None,
@@ -360,8 +419,7 @@ def load_settings(
     env = os.environ if env is None else env
     _check_env(env)
     values: dict[str, Any] = {}
-    path = config_path(config_file, env)
-    if path is not None:
+    for path in config_files(config_file, env):
         try:
             table = tomllib.loads(_read_config(path))
         except tomllib.TOMLDecodeError as exc:
@@ -415,6 +473,12 @@ def validate(s: Settings) -> None:
         if value is not None and not (value.isascii() and value.isprintable()):
             # smtplib's login encodes them as ASCII; never show the value
             raise ConfigError(f"{setting} must be printable ASCII characters (SMTP login cannot send others)")
+    for name, setting in (
+        ("quality_max_unavailable", "quality.max_unavailable"),
+        ("quality_max_stale", "quality.max_stale"),
+    ):
+        if not 0 <= getattr(s, name) <= 1000:
+            raise ConfigError(f"{setting} {getattr(s, name)} is outside 0-1000 (a number of figures)")
     if not 5 <= s.sofr_lookback_days <= 750:
         raise ConfigError(f"sofr.lookback_days {s.sofr_lookback_days} is outside 5-750")
     for name in _API_KEYS:

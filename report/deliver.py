@@ -180,20 +180,40 @@ def read_recipients(spec: str) -> tuple[list[str], dict[str, str]]:
     return good, bad
 
 
-def connect(s: SmtpSettings) -> smtplib.SMTP:
-    """An SMTP session: implicit TLS, STARTTLS (certificate checked) or, only when asked for, plain."""
+def smtp_port(s: SmtpSettings) -> int:
+    """The port: as set, else the usual one for the security (465 implicit TLS, 587 STARTTLS, 25 plain)."""
+    return s.port or {"ssl": 465, "starttls": 587}.get(s.security, 25)
+
+
+def _open(s: SmtpSettings) -> smtplib.SMTP:
+    """The session itself; a session that fails after connecting is closed before the error goes on."""
     context = ssl.create_default_context(cafile=str(s.cafile) if s.cafile else None)
+    port = smtp_port(s)
+    smtp: smtplib.SMTP | None = None
     try:
         if s.security == "ssl":
-            smtp: smtplib.SMTP = smtplib.SMTP_SSL(s.host, s.port or 465, timeout=s.timeout, context=context)
+            smtp = smtplib.SMTP_SSL(s.host, port, timeout=s.timeout, context=context)
         else:
-            smtp = smtplib.SMTP(s.host, s.port or (587 if s.security == "starttls" else 25), timeout=s.timeout)
+            smtp = smtplib.SMTP(s.host, port, timeout=s.timeout)
             smtp.ehlo()
             if s.security == "starttls":
                 smtp.starttls(context=context)
                 smtp.ehlo()
         if s.user:
             smtp.login(s.user, s.password or "")
+    except BaseException:
+        if smtp is not None:  # connected, then refused: the socket is not left open
+            smtp.close()
+        raise
+    return smtp
+
+
+def connect(s: SmtpSettings) -> smtplib.SMTP:
+    """An SMTP session: implicit TLS, STARTTLS (certificate checked) or, only when asked for, plain; its failures
+    as one DeliveryError (never holding the password)."""
+    port = smtp_port(s)
+    try:
+        return _open(s)
     except smtplib.SMTPAuthenticationError as exc:
         raise DeliveryError(f"SMTP server {s.host} refused the login for {s.user} ({exc.smtp_code})") from exc
     except smtplib.SMTPNotSupportedError as exc:
@@ -201,8 +221,7 @@ def connect(s: SmtpSettings) -> smtplib.SMTP:
     except ssl.SSLError as exc:
         raise DeliveryError(f"TLS with {s.host} failed: {exc.reason or exc}") from exc
     except (smtplib.SMTPException, OSError) as exc:
-        raise DeliveryError(f"cannot reach SMTP server {s.host}:{s.port or ''} ({exc})") from exc
-    return smtp
+        raise DeliveryError(f"cannot reach SMTP server {s.host}:{port} ({exc})") from exc
 
 
 def _outbox_name(n: int, recipient: str) -> str:
@@ -213,7 +232,7 @@ def _outbox_name(n: int, recipient: str) -> str:
 def outbox_problem(folder: Path) -> str | None:
     """Why a dry run must not write into ``folder`` (a symbolic link, or not a folder), or None."""
     if folder.is_symlink():
-        return f"{folder} is a symbolic link; a dry run writes only inside the edition: remove it"
+        return f"{folder} is a symbolic link; a dry run never writes through one: remove it"
     if folder.exists() and not folder.is_dir():
         return f"{folder} is not a folder; remove it"
     return None
@@ -223,9 +242,10 @@ def _write_outbox(template: EmailMessage, edition: str, *, pending: Sequence[str
     """A dry run: one .eml per reader in ``folder``; nothing is sent or recorded. Links are never followed."""
     written = []
     try:
-        if problem := outbox_problem(folder):
-            raise ArchiveError(problem)
-        folder.mkdir(exist_ok=True)
+        for level in (folder.parent, folder):  # OUT/outbox, then OUT/outbox/EDITION: neither may be a link
+            if problem := outbox_problem(level):
+                raise ArchiveError(problem)
+            level.mkdir(exist_ok=True)
         if problem := outbox_problem(folder):  # replaced in the meantime
             raise ArchiveError(problem)
         for n, r in enumerate(pending, 1):

@@ -19,6 +19,7 @@ from report.calendar import Meeting, status
 from report.config import Settings
 from report.editor import scenario_settings
 from report.errors import DataError, NotesError, UsageError
+from report.quality import evaluate, rules
 from report.releases import Upcoming, week_ahead
 from report.resources import resource_dir
 
@@ -179,9 +180,12 @@ def make_edition(
     claim_warnings = failed_claims(context["notes"], strict=inputs.strict)
     stem = f"liquidity-brief-{inputs.variant}"
     seen = availability(inputs.source, inputs.as_of)
-    doc = json_bytes(figures_document(figs, inputs.as_of, demo=inputs.demo, seen=seen))
+    document = figures_document(figs, inputs.as_of, demo=inputs.demo, seen=seen)
+    verdict = evaluate(document, rules(s))
+    doc = json_bytes(document)
     files: dict[str, bytes] = {FIGURES: doc, NARRATIVE: json_bytes(context["narrative"])}
     warnings: list[str] = list(claim_warnings)
+    warnings += [f"quality gate: {reason} (brief send and brief run will not mail it)" for reason in verdict.reasons]
     if "html" in s.formats:
         progress("Writing the HTML page")
         files[f"{stem}.html"] = _page(env, context, media="html", font=s.cjk_font).encode("utf-8")
@@ -196,7 +200,7 @@ def make_edition(
         files[PREVIOUS] = json_bytes(inputs.previous, indent=None)
     if inputs.notes is not None:
         files[NOTES] = json_bytes(inputs.notes.to_json(), indent=None)
-    return MadeEdition(files, _manifest(inputs), tuple(figs), tuple(warnings))
+    return MadeEdition(files, {**_manifest(inputs), "quality": verdict.to_json()}, tuple(figs), tuple(warnings))
 
 
 def _charts(inputs: EditionInputs, data: Mapping[str, Any], figs: Sequence[Figure]) -> tuple[list[Chart], list[Chart]]:

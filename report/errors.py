@@ -50,6 +50,10 @@ class NotesError(BriefError):
     """The editorial notes file cannot be read or parsed."""
 
 
+class QualityError(BriefError):
+    """An edition fails the quality gate (report/quality.py), so it is not sent; the message lists every reason."""
+
+
 class PartialFailure(BriefError):
     """The command did part of its work; what failed was reported item by item before this summary."""
 

@@ -449,7 +449,7 @@ SERIES: dict[str, SeriesInfo] = {
             "Coin Metrics (CapMVRVCur) / CryptoQuant",
             1,
             10,
-            plausible=(0.05, 50),
+            plausible=(0.05, 500),  # 146 on 18 July 2010, the first day bitcoin traded (Coin Metrics' history)
         ),
         SeriesInfo(
             "BTC_REALIZED_PRICE",

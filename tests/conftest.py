@@ -71,6 +71,13 @@ def no_internet(monkeypatch):
     monkeypatch.setattr(socket, "getaddrinfo", loopback_only)
 
 
+@pytest.fixture(autouse=True)
+def no_user_config(monkeypatch, tmp_path_factory):
+    """The per-user settings file of whoever runs the tests is never read: XDG_CONFIG_HOME points at an empty
+    folder (a test that wants a user file writes it there)."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("xdg-config")))
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return Settings(data_dir=tmp_path / "data", out_dir=tmp_path / "out", **OFFLINE)

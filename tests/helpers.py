@@ -4,6 +4,7 @@ outputs as a reader would (pdftotext, headless Chromium)."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,6 +22,14 @@ def series(points: Sequence[tuple[str, float | None]], name: str = "S") -> pd.Se
     """A small hand-made series from (ISO date, value) pairs; None is a missing value."""
     idx = pd.DatetimeIndex([pd.Timestamp(d) for d, _ in points])
     return pd.Series([float("nan") if v is None else v for _, v in points], index=idx, name=name, dtype="float64")
+
+
+STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2} ", re.MULTILINE)
+
+
+def unstamped(text: str) -> str:
+    """Standard error without the ISO time that starts each line when it is not a terminal (report/logs.py)."""
+    return STAMP.sub("", text)
 
 
 NOWHERE = "http://127.0.0.1:9"  # the discard port: nothing listens, so a forgotten provider fails fast

@@ -86,7 +86,9 @@ def authenticator(server, session, envelope, mechanism, auth_data):
         and auth_data.login == USER.encode()
         and auth_data.password == PASSWORD.encode()
     )
-    return AuthResult(success=ok)
+    # handled=False for a refusal: aiosmtpd then answers 535, as a real server does (with its default, handled=True,
+    # a refused client hears nothing and waits out its timeout)
+    return AuthResult(success=ok, handled=ok)
 
 
 def free_port() -> int:

@@ -214,10 +214,12 @@ def test_dry_run_writes_messages_and_records_nothing(built, tmp_path):
     s, edition = built
     s = s.replace(data_dir=tmp_path / "ledger")
     report = send(s, str(edition.folder), to=",".join(READERS), dry_run=True)
-    assert len(report.written) == 3 and all(p.parent == edition.folder / "outbox" for p in report.written)
+    outbox = s.out_dir / "outbox" / edition.folder.name  # outside the archived edition
+    assert len(report.written) == 3 and all(p.parent == outbox for p in report.written)
     assert str(load(report.written[1].read_bytes())["To"]) == READERS[1]
     assert send(s, str(edition.folder), to=",".join(READERS), dry_run=True).already == []
-    shutil.rmtree(edition.folder / "outbox")
+    assert not (edition.folder / "outbox").exists()
+    shutil.rmtree(outbox)
 
 
 def test_untrusted_text_cannot_inject_html_or_headers(built, tmp_path):

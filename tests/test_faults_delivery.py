@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from helpers import OFFLINE
+from helpers import OFFLINE, unstamped
 from smtpserver import PASSWORD, USER, SmtpServer
 
 from report.cli import cli
@@ -207,11 +207,12 @@ def test_hostile_reader_files(edition, tmp_path, demo_settings):
     assert set(bad) == {"Bcc: boss@example.org", "to:x@example.org"}
     s = demo_settings.replace(out_dir=edition.folder.parents[1], data_dir=tmp_path / "ledger")
     report = send(s, str(edition.folder), to=str(path), dry_run=True)
-    assert len(report.written) == 2 and all(p.parent == edition.folder / "outbox" for p in report.written)
+    outbox = edition.folder.parents[1] / "outbox" / edition.folder.name
+    assert len(report.written) == 2 and all(p.parent == outbox for p in report.written)
     from report.archive import verify
 
-    assert verify(edition.folder) == []  # the outbox is beside the edition, not part of it
-    shutil.rmtree(edition.folder / "outbox")
+    assert verify(edition.folder) == []  # the outbox is outside the edition, not part of it
+    shutil.rmtree(outbox)
     with pytest.raises(UsageError):
         read_recipients("nobody")
 
@@ -224,9 +225,9 @@ def test_send_by_date_takes_the_latest_revision(edition, tmp_path, demo_settings
     forced = build(s, demo=True, force=True)
     assert forced.folder.name == "2025-12-08-demo.r2"
     report = send(s, "2025-12-08", to="ann@example.org", dry_run=True)
-    assert report.written[0].parent == forced.folder / "outbox"
+    assert report.written[0].parent == out / "outbox" / forced.folder.name
     report = send(s, "2025-12-08-demo", to="bo@example.org", dry_run=True)
-    assert report.written[0].parent == forced.folder / "outbox"
+    assert report.written[0].parent == out / "outbox" / forced.folder.name
 
 
 # The hostile tester's delivery findings (each test failed before its fix).
@@ -285,7 +286,7 @@ def test_every_address_on_a_line_is_served_or_the_line_refused(own, tmp_path, de
 
 def one_error_line(output: str) -> bool:
     """The output holds one "Error:" line and no traceback (the progress bar's label aside)."""
-    lines = [line for line in output.splitlines() if line.strip() and line.strip() != "Sending"]
+    lines = [line for line in unstamped(output).splitlines() if line.strip() and line.strip() != "Sending"]
     return len(lines) == 1 and lines[0].startswith("Error: ") and "Traceback" not in output
 
 
@@ -412,13 +413,20 @@ def test_invisible_characters_and_white_space_are_refused_and_idna_duplicates_dr
 
 
 def test_a_dry_run_never_follows_an_outbox_link(own, tmp_path, demo_settings):
-    """Before: a dry run followed EDITION/outbox when it was a symbolic link and wrote wherever it pointed."""
+    """Before: a dry run followed its outbox when it was a symbolic link and wrote wherever it pointed (then
+    EDITION/outbox; now OUT/outbox/EDITION, and OUT/outbox itself)."""
     from report.errors import ArchiveError
 
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     s = demo_settings.replace(out_dir=own.parents[1])
-    (own / "outbox").symlink_to(elsewhere)
+    box = own.parents[1] / "outbox" / own.name
+    box.parent.symlink_to(elsewhere)  # OUT/outbox a link
+    with pytest.raises(ArchiveError, match="symbolic link"):
+        send(s, str(own), to="ann@example.org", dry_run=True)
+    box.parent.unlink()
+    box.parent.mkdir()
+    box.symlink_to(elsewhere)  # OUT/outbox/EDITION a link
     with pytest.raises(ArchiveError, match="symbolic link"):
         send(s, str(own), to="ann@example.org", dry_run=True)
     r = CliRunner().invoke(
@@ -426,14 +434,14 @@ def test_a_dry_run_never_follows_an_outbox_link(own, tmp_path, demo_settings):
     )
     assert r.exit_code == 1 and one_error_line(r.output) and "symbolic link" in r.output
     assert list(elsewhere.iterdir()) == []
-    (own / "outbox").unlink()
-    (own / "outbox").write_text("not a folder")
+    box.unlink()
+    box.write_text("not a folder")
     with pytest.raises(ArchiveError, match="not a folder"):
         send(s, str(own), to="ann@example.org", dry_run=True)
-    (own / "outbox").unlink()
-    (own / "outbox").mkdir()  # a real outbox, but a message's name is a link to a file outside
+    box.unlink()
+    box.mkdir()  # a real outbox, but a message's name is a link to a file outside
     victim = elsewhere / "victim.txt"
     victim.write_text("keep me")
-    (own / "outbox" / "0001-ann_at_example.org.eml").symlink_to(victim)
+    (box / "0001-ann_at_example.org.eml").symlink_to(victim)
     report = send(s, str(own), to="ann@example.org", dry_run=True)
     assert victim.read_text() == "keep me" and not report.written[0].is_symlink()

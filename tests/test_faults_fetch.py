@@ -10,6 +10,7 @@ import tracemalloc
 import pytest
 from click.testing import CliRunner, Result
 from fakeservers import GOOD_KEY, PREFIXES, FakeServer, serve_everything
+from helpers import unstamped
 
 from report.cli import cli
 from report.sources import registry
@@ -75,7 +76,8 @@ def assert_clean_failure(r: Result) -> None:
 
 
 def failures(r: Result) -> dict[str, str]:
-    return dict(line[len("error: ") :].split(": ", 1) for line in r.stderr.splitlines() if line.startswith("error: "))
+    lines = unstamped(r.stderr).splitlines()
+    return dict(line[len("error: ") :].split(": ", 1) for line in lines if line.startswith("error: "))
 
 
 # -- item 14: a broken answer is a FetchError for that provider; the others are still asked ---------------------
@@ -311,7 +313,7 @@ def test_a_providers_message_is_one_line_with_control_and_bidi_characters_escape
     srv.state.faults["/fred/"] = ["noisy"] * 5
     r = brief_fetch(env_for(srv, tmp_path), series="WRESBAL,BTC_HASHRATE")
     assert_clean_failure(r)
-    lines = [line for line in r.stderr.splitlines() if "WRESBAL" in line]
+    lines = [line for line in unstamped(r.stderr).splitlines() if "WRESBAL" in line]
     assert len(lines) == 1 and lines[0].startswith("error: WRESBAL: FRED: HTTP 400: Bad Request.\\nFetched"), lines
     line = lines[0]
     for raw, shown in [("\r", "\\r"), ("\x9b", "\\x9b"), ("\u202e", "\\u202e"), ("\u2028", "\\u2028"), ("\t", "\\t")]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from click.testing import CliRunner
+from helpers import unstamped
 
 from report.cli import cli
 from report.errors import RenderError
@@ -57,7 +58,7 @@ def test_a_broken_override_is_one_line_naming_file_and_line(run, demo_settings, 
     r = brief(*args)
     assert r.exit_code == 1, r.output
     assert "Traceback" not in r.output
-    error = [line for line in r.output.splitlines() if line.startswith("Error:")]
+    error = [line for line in unstamped(r.output).splitlines() if line.startswith("Error:")]
     assert len(error) == 1 and f"{user / name}:" in error[0]
     line_no = int(error[0].split(f"{name}:")[1].split(":")[0])
     assert "</body>" in (user / name).read_text(encoding="utf-8").splitlines()[line_no - 1]

@@ -29,6 +29,7 @@ from report.edition import (
 from report.errors import UsageError
 from report.figures import INPUT_SERIES, Figure
 from report.pipeline.common import default_as_of, open_store, pdf_worker, preflight
+from report.quality import rules
 from report.render.context import Notes
 from report.snapshot import snapshot
 from report.store import Store
@@ -126,6 +127,7 @@ def build(
     if settings.attach_pdf and "email" in settings.formats and "pdf" not in settings.formats:
         raise UsageError("--attach-pdf needs the PDF: add pdf to --format")
     notes = load_notes(notes_path) if notes_path is not None else None  # fail before any work
+    rules(settings)  # a typo in [quality] fails before any work too
     meetings = tuple(load_calendar(settings.fomc_calendar))
     day = as_of or default_as_of(demo=demo)
     check_not_future(day)

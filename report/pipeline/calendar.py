@@ -31,24 +31,37 @@ def year(settings: Settings, year: int, today: dt.date) -> tuple[list[Meeting], 
     return listed, status(known, today)
 
 
-def cron_lines(meetings: Sequence[Meeting], *, today: dt.date, workdir: Path, brief: str) -> list[str]:
+def pre_fomc_runs(meetings: Sequence[Meeting], *, today: dt.date) -> list[tuple[Meeting, dt.date]]:
+    """Each coming meeting with the Friday before it (from ``today`` on): the day of the pre-FOMC edition."""
+    runs: list[tuple[Meeting, dt.date]] = []
+    for m in meetings:
+        friday = m.start - dt.timedelta(days=(m.start.weekday() - 4) % 7 or 7)
+        if friday >= today:
+            runs.append((m, friday))
+    return runs
+
+
+def cron_lines(
+    meetings: Sequence[Meeting], *, today: dt.date, workdir: Path, brief: str, command: str | None = None
+) -> list[str]:
     """Crontab lines: `brief run` every Monday at 07:00, and at 07:00 on the Friday before each coming meeting.
 
-    cron has no year field, so each meeting's line checks the year itself.
+    ``command`` (a shell command run in ``workdir``) replaces `brief run >> brief-run.log 2>&1`. cron has no year
+    field, so each meeting's line checks the year itself; cron reads an unescaped ``%`` as a line break, so every
+    ``%`` of the command is escaped.
     """
-    cmd = f"cd {shlex.quote(str(workdir))} && {brief} run >> brief-run.log 2>&1"
+    run = f"{brief} run >> brief-run.log 2>&1" if command is None else command
+    cmd = f"cd {shlex.quote(str(workdir))} && {run}".replace("%", "\\%")
     lines = [
         "# Liquidity Brief: the weekly edition, Mondays 07:00",
         f"0 {RUN_HOUR} * * {WEEKLY_DAY} {cmd}",
         "# and on the Friday before each FOMC meeting (the pre-FOMC edition for the desk)",
     ]
-    for m in meetings:
-        friday = m.start - dt.timedelta(days=(m.start.weekday() - 4) % 7 or 7)
-        if friday >= today:
-            lines.append(
-                f'0 {RUN_HOUR} {friday.day} {friday.month} * [ "$(date +\\%Y)" = "{friday.year}" ] && {cmd}'
-                f"  # meeting {m.start.isoformat()}"
-            )
+    for m, friday in pre_fomc_runs(meetings, today=today):
+        lines.append(
+            f'0 {RUN_HOUR} {friday.day} {friday.month} * [ "$(date +\\%Y)" = "{friday.year}" ] && {cmd}'
+            f"  # meeting {m.start.isoformat()}"
+        )
     return lines
 
 

@@ -5,15 +5,17 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from report import archive
 from report.config import Settings
 from report.deliver import SendReport, SmtpSettings, outbox_problem, read_recipients, reader_key
 from report.deliver import send as deliver
 from report.edition import Progress, quiet
-from report.errors import ArchiveError, UsageError
+from report.errors import ArchiveError, QualityError, UsageError
 from report.pipeline.build import Edition, build
 from report.pipeline.fetch import FetchReport, fetch
+from report.quality import Verdict, evaluate, rules
 from report.store import Store
 
 EMAIL = "email.eml"
@@ -59,30 +61,65 @@ def checked_email(ref: archive.EditionRef) -> bytes:
     return raw
 
 
+def checked_figures(ref: archive.EditionRef) -> dict[str, Any]:
+    """The edition's figures.json, once its manifest says it is the file the build wrote; ArchiveError otherwise."""
+    rebuild = f"rebuild it (brief build --as-of {ref.as_of.isoformat()}{' --demo' if ref.demo else ''} --force)"
+    expected = ref.manifest().get("files", {}).get(archive.FIGURES)
+    path = ref.folder / archive.FIGURES
+    if expected is None or not path.is_file() or archive.sha256(path) != expected:
+        raise ArchiveError(f"edition {ref.name}: its {archive.FIGURES} is missing or changed; {rebuild}")
+    doc = ref.figures()
+    if doc is None:
+        raise ArchiveError(f"edition {ref.name}: its {archive.FIGURES} is damaged; {rebuild}")
+    return doc
+
+
+def gate(settings: Settings, ref: archive.EditionRef) -> Verdict:
+    """The quality gate's verdict on an archived edition, under the current ``[quality]`` settings."""
+    return evaluate(checked_figures(ref), rules(settings))
+
+
+def refusal(ref: archive.EditionRef, verdict: Verdict) -> QualityError:
+    """The error that stops a send: the edition, one line per reason, and how to override."""
+    lines = "".join(f"\n  - {reason}" for reason in verdict.reasons)
+    return QualityError(
+        f"edition {ref.name} fails the quality gate; nobody was mailed:{lines}\n"
+        "Fix the data (brief fetch, brief data import) and rebuild, relax [quality] in brief.toml, "
+        "or send it regardless with --send-anyway (recorded in the send ledger)."
+    )
+
+
 def send(
     settings: Settings,
     edition: str,
     *,
     to: str,
     dry_run: bool = False,
+    send_anyway: bool = False,
     on_start: Callable[[int], None] | None = None,
     on_sent: Callable[[str], None] | None = None,
 ) -> SendReport:
     """Send an edition's e-mail to each reader once (the ledger in the store remembers who was served).
 
     The ledger is keyed by the edition's variant (its name without the revision): a reader gets one copy per
-    edition, and a later revision (``build --force``) is not mailed again to readers already served.
+    edition, and a later revision (``build --force``) is not mailed again to readers already served. An edition
+    that fails the quality gate is refused (QualityError) unless ``send_anyway``, which the ledger records. A dry
+    run writes the messages into OUT/outbox/EDITION, outside the archived edition.
     """
     from report.render.email import load
 
-    ref = archive.find(settings.out_dir, edition)
-    folder = ref.folder
+    ref = archive.find(settings.out_dir, edition, having=EMAIL)
     template = load(checked_email(ref))
-    outbox = folder / archive.OUTBOX
+    verdict = gate(settings, ref)
+    if not verdict.passed and not send_anyway:
+        raise refusal(ref, verdict)
+    outbox = archive.outbox_dir(ref)
     if dry_run and (problem := outbox_problem(outbox)):
         raise ArchiveError(problem)
     recipients, invalid = read_recipients(to)
     with Store(settings.store_path) as ledger:
+        if not verdict.passed and not dry_run:
+            ledger.record_override(ref.name, verdict.reasons)
         served = ledger.sent_to(ref.variant)
         pending = sum(1 for r in recipients if reader_key(r) not in served and r.lower() not in served)
         if on_start:
@@ -102,17 +139,23 @@ def send(
 
 @dataclass
 class RunReport:
-    """What ``brief run`` did: the fetch (none with demo data), the edition, and the send (none without readers)."""
+    """What ``brief run`` did: the fetch (none with demo data), the edition, the quality gate's verdict, and the
+    send (none without readers, or when the gate refused the edition)."""
 
     edition: Edition
     fetched: FetchReport | None = None
+    verdict: Verdict | None = None
     sent: SendReport | None = None
+    refused: QualityError | None = None  # the gate stopped the send: nobody was mailed
     notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        """Whether everything was fetched and every reader served."""
-        return not (self.fetched and self.fetched.failed) and (self.sent is None or self.sent.ok)
+        """Whether everything was fetched, the edition passed the gate (or was sent anyway) and every reader
+        served."""
+        return (
+            not (self.fetched and self.fetched.failed) and self.refused is None and (self.sent is None or self.sent.ok)
+        )
 
 
 def run(
@@ -121,23 +164,57 @@ def run(
     demo: bool,
     to: str | None = None,
     dry_run: bool = False,
+    send_anyway: bool = False,
     progress: Progress = quiet,
 ) -> RunReport:
-    """Fetch (unless demo), build PDF, HTML and e-mail, and send to readers not yet served: idempotent, for cron.
+    """Fetch (unless demo), build PDF, HTML and e-mail, check the quality gate and send to readers not yet served:
+    idempotent, for cron. An edition that fails the gate is not mailed unless ``send_anyway``.
 
     An edition built earlier without the e-mail gets a revision that has it.
     """
     settings = settings.replace(formats=("pdf", "html", "email"))
+    rules(settings)  # a typo in [quality] stops the run before it fetches
     fetched = None
     if not demo:
         fetched = fetch(settings, on_series=lambda sid, provider: progress(f"{provider}: {sid}"))
     edition = build(settings, demo=demo, progress=progress)
     if not (edition.folder / EMAIL).is_file():
         edition = build(settings, demo=demo, progress=progress, force=True)
-    report = RunReport(edition, fetched)
+    ref = archive.find(settings.out_dir, str(edition.folder))
+    report = RunReport(edition, fetched, gate(settings, ref))
     recipients = to or settings.send_to
-    if recipients:
-        report.sent = send(settings, str(edition.folder), to=recipients, dry_run=dry_run)
-    else:
+    if not recipients:
         report.notes.append("No readers configured (--to or email.to): nothing sent.")
+    elif report.verdict is not None and not report.verdict.passed and not send_anyway:
+        report.refused = refusal(ref, report.verdict)
+    else:
+        report.sent = send(settings, str(edition.folder), to=recipients, dry_run=dry_run, send_anyway=send_anyway)
     return report
+
+
+@dataclass(frozen=True)
+class GateReport:
+    """``brief check``: an edition, the gate's verdict under the current settings, and the ``--send-anyway``
+    overrides the send ledger recorded for it (edition, when)."""
+
+    ref: archive.EditionRef
+    verdict: Verdict
+    recorded: dict[str, Any] | None  # the verdict the build recorded in the manifest, if any
+    overrides: list[tuple[str, str]]
+
+
+def check(settings: Settings, edition: str) -> GateReport:
+    """The quality gate's verdict on an archived edition (the one with an e-mail, given a date)."""
+    ref = archive.find(settings.out_dir, edition, having=EMAIL)
+    verdict = gate(settings, ref)
+    recorded = ref.manifest().get("quality")
+    overrides: list[tuple[str, str]] = []
+    if settings.store_path.is_file():
+        from report.store import OutdatedStore
+
+        try:
+            with Store(settings.store_path, readonly=True) as store:
+                overrides = [(name, at) for name, at, _ in store.overrides(ref.name)]
+        except OutdatedStore:  # written before the gate existed: no override can be recorded in it
+            pass
+    return GateReport(ref, verdict, recorded if isinstance(recorded, dict) else None, overrides)

@@ -59,6 +59,11 @@ CREATE TABLE IF NOT EXISTS sends (
     PRIMARY KEY (edition, recipient)
 );
 CREATE INDEX IF NOT EXISTS obs_by_vintage ON observations(series_id, realtime_start, realtime_end);
+CREATE TABLE IF NOT EXISTS send_overrides (  -- editions mailed although they failed the quality gate (--send-anyway)
+    edition     TEXT NOT NULL,  -- the edition's folder name, with its revision
+    recorded_at TEXT NOT NULL,  -- before the first message went out
+    reasons     TEXT NOT NULL   -- the gate's reasons, one a line
+);
 CREATE TABLE IF NOT EXISTS release_dates (  -- FRED's release dates, stored by `brief fetch` (report/releases.py)
     release TEXT NOT NULL,
     date    TEXT NOT NULL,

@@ -11,7 +11,7 @@ import os
 import re
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 
@@ -110,6 +110,24 @@ class Ledger:
             (state, key, key + ".r", key + ".s"),
         )
         return [(e, r, m) for e, r, m in rows if edition_key(e) == key]
+
+    def record_override(self, edition: str, reasons: Sequence[str]) -> None:
+        """Record that an edition failing the quality gate is being sent anyway (before any message goes out)."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO send_overrides(edition, recorded_at, reasons) VALUES (?, ?, ?)",
+                (edition, _now(), "\n".join(reasons)),
+            )
+
+    def overrides(self, edition: str) -> list[tuple[str, str, list[str]]]:
+        """(edition, when, reasons) of every ``--send-anyway`` recorded for an edition's variant, oldest first."""
+        key = edition_key(edition)
+        rows = self._db.execute(  # reads only: no journal to merge, so a read-only store will do
+            "SELECT edition, recorded_at, reasons FROM send_overrides"
+            " WHERE edition = ? OR (edition >= ? AND edition < ?) ORDER BY recorded_at",
+            (key, key + ".r", key + ".s"),
+        )
+        return [(e, at, reasons.split("\n")) for e, at, reasons in rows if edition_key(e) == key]
 
     def sent_to(self, edition: str) -> set[str]:
         """Recipients (lower-case) whose copy of an edition (any revision of it) a server has accepted."""

@@ -1,0 +1,108 @@
+"""The quality gate: whether an edition is fit to send to readers unattended (pure: a figures document in, a verdict
+out).
+
+An edition fails when a figure that must be available is not (by default the cover's key figures), when more figures
+are unavailable than allowed, or when more are stale than allowed. ``brief build`` records the verdict in the
+manifest and warns; ``brief send`` and ``brief run`` refuse to mail an edition that fails (``--send-anyway``
+overrides, and the send ledger records it); ``brief check`` prints it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from report.config import Settings
+from report.errors import ConfigError
+
+# a figure with no value to show: unavailable, or implausible (a value outside its series' range is never printed)
+NOT_AVAILABLE = ("unavailable", "implausible")
+_LISTED = 6  # figures named in a reason before "and N more"
+
+
+@dataclass(frozen=True)
+class Rules:
+    """What an edition must meet to be sent: figure keys that must be available, and the most unavailable and the
+    most stale figures allowed."""
+
+    required: tuple[str, ...]
+    max_unavailable: int
+    max_stale: int
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the verdict table: what was checked, what the edition has, what is allowed, and whether it holds."""
+
+    check: str
+    found: str
+    allowed: str
+    ok: bool
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The gate's verdict on one edition: its table and, when it fails, one reason a line."""
+
+    rows: tuple[Row, ...]
+    reasons: tuple[str, ...]
+
+    @property
+    def passed(self) -> bool:
+        """Whether the edition may be sent."""
+        return not self.reasons
+
+    def to_json(self) -> dict[str, Any]:
+        """The verdict as the manifest records it."""
+        return {"passed": self.passed, "reasons": list(self.reasons)}
+
+
+def rules(settings: Settings) -> Rules:
+    """The gate's rules from the settings (``[quality]``); the required keys are checked against the figures the
+    brief computes, so a typo is an error naming the nearest key instead of a requirement nothing can meet."""
+    from report.editor import known_keys
+    from report.render.context import HEADLINE
+
+    required = HEADLINE if settings.quality_required is None else settings.quality_required
+    known = known_keys()
+    for key in required:
+        if key not in known:
+            import difflib
+
+            near = difflib.get_close_matches(key, sorted(known), n=1)
+            hint = f"; did you mean {near[0]}?" if near else "; `brief figures` lists the keys"
+            raise ConfigError(f"quality.required: unknown figure {key!r}{hint}")
+    return Rules(tuple(required), settings.quality_max_unavailable, settings.quality_max_stale)
+
+
+def _names(keys: Sequence[str]) -> str:
+    more = len(keys) - _LISTED
+    return ", ".join(keys[:_LISTED]) + (f" and {more} more" if more > 0 else "")
+
+
+def evaluate(document: Mapping[str, Any], rules: Rules) -> Verdict:
+    """The verdict on an edition from its figures document (figures.json, docs/figures.md)."""
+    figures = {f["key"]: f for f in document.get("figures", [])}
+    rows: list[Row] = []
+    reasons: list[str] = []
+    for key in rules.required:
+        fig = figures.get(key)
+        status = fig["status"] if fig is not None else "missing"
+        ok = fig is not None and status not in NOT_AVAILABLE
+        rows.append(Row(f"required: {key}", status, "available", ok))
+        if not ok:
+            label = fig["label"]["en"] if fig is not None else key
+            why = (fig.get("reason") or {}).get("en") if fig is not None else "the edition has no such figure"
+            reasons.append(f"required figure {key} ({label}) is {status}" + (f": {why}" if why else ""))
+    for what, statuses, limit, setting in (
+        ("unavailable", NOT_AVAILABLE, rules.max_unavailable, "quality.max_unavailable"),
+        ("stale", ("stale",), rules.max_stale, "quality.max_stale"),
+    ):
+        keys = [k for k, f in figures.items() if f["status"] in statuses]
+        ok = len(keys) <= limit
+        rows.append(Row(f"{what} figures", f"{len(keys)} of {len(figures)}", f"at most {limit}", ok))
+        if not ok:
+            are = "figure is" if len(keys) == 1 else "figures are"
+            reasons.append(f"{len(keys)} {are} {what}, more than the {limit} allowed ({setting}): {_names(keys)}")
+    return Verdict(tuple(rows), tuple(reasons))

@@ -1,0 +1,343 @@
+"""Unattended runs (issue 14): the quality gate before sending, `brief check`, timestamped logs and --log-file,
+dry runs outside the archive, `send DATE` picking the edition with an e-mail, and the per-user settings file."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from helpers import NOWHERE, OFFLINE, STAMP, unstamped
+from smtpserver import PASSWORD, USER, SmtpServer
+
+from report.archive import verify
+from report.cli import cli
+from report.config import Settings, load_settings
+from report.errors import ConfigError, QualityError
+from report.logs import LogStream
+from report.pipeline.build import build
+from report.pipeline.send import send
+from report.quality import Rules, evaluate, rules
+from report.store import Store
+
+BRIEF = [sys.executable, "-m", "report"]
+
+
+# --- the gate itself: a figures document in, a verdict out ------------------------------------------------------
+def doc(**statuses: str) -> dict:
+    return {
+        "edition": "2025-12-08",
+        "figures": [
+            {"key": k, "status": st, "label": {"en": k.title()}, "reason": {"en": f"why {k}"} if st != "ok" else None}
+            for k, st in statuses.items()
+        ],
+    }
+
+
+def test_an_edition_with_its_required_figures_and_few_gaps_passes():
+    v = evaluate(doc(a="ok", b="stale", c="unavailable"), Rules(("a", "b"), max_unavailable=1, max_stale=1))
+    assert v.passed and v.reasons == ()
+    assert [(r.check, r.found, r.ok) for r in v.rows] == [
+        ("required: a", "ok", True),
+        ("required: b", "stale", True),  # stale is shown, with its date: available
+        ("unavailable figures", "1 of 3", True),
+        ("stale figures", "1 of 3", True),
+    ]
+
+
+def test_each_reason_is_one_line_and_implausible_counts_as_unavailable():
+    v = evaluate(
+        doc(a="unavailable", b="implausible", c="stale", d="stale", e="ok"),
+        Rules(("a", "b", "zz"), max_unavailable=1, max_stale=1),
+    )
+    assert not v.passed
+    assert v.reasons == (
+        "required figure a (A) is unavailable: why a",
+        "required figure b (B) is implausible: why b",
+        "required figure zz (zz) is missing: the edition has no such figure",
+        "2 figures are unavailable, more than the 1 allowed (quality.max_unavailable): a, b",
+        "2 figures are stale, more than the 1 allowed (quality.max_stale): c, d",
+    )
+    assert all("\n" not in r for r in v.reasons)
+    one = evaluate(doc(a="unavailable"), Rules((), max_unavailable=0, max_stale=0))
+    assert one.reasons == ("1 figure is unavailable, more than the 0 allowed (quality.max_unavailable): a",)
+
+
+def test_the_limits_are_inclusive():
+    rules_ = Rules((), max_unavailable=2, max_stale=0)
+    assert evaluate(doc(a="unavailable", b="unavailable"), rules_).passed
+    assert not evaluate(doc(a="unavailable", b="unavailable", c="unavailable"), rules_).passed
+
+
+def test_rules_default_to_the_cover_and_refuse_unknown_keys():
+    from report.render.context import HEADLINE
+
+    assert rules(Settings()).required == HEADLINE
+    assert rules(Settings(quality_required=("reserves",))).required == ("reserves",)
+    with pytest.raises(ConfigError, match="unknown figure 'reservs'; did you mean reserves"):
+        rules(Settings(quality_required=("reservs",)))
+
+
+def test_quality_settings_from_toml_and_environment(tmp_path):
+    toml = tmp_path / "brief.toml"
+    toml.write_text('[quality]\nrequired = ["reserves", "m2"]\nmax_unavailable = 3\nmax_stale = 0\n')
+    s = load_settings(toml, env={})
+    assert (s.quality_required, s.quality_max_unavailable, s.quality_max_stale) == (("reserves", "m2"), 3, 0)
+    s = load_settings(toml, env={"BRIEF_QUALITY_REQUIRED": "m2,sofr_days_above_range", "BRIEF_QUALITY_MAX_STALE": "4"})
+    assert s.quality_required == ("m2", "sofr_days_above_range") and s.quality_max_stale == 4
+    for bad in ("max_unavailable = -1", "max_stale = 2.5", 'required = "reserves"\nrequired2 = 1'):
+        toml.write_text(f"[quality]\n{bad}\n")
+        with pytest.raises(ConfigError):
+            load_settings(toml, env={})
+
+
+# --- build, send, run and check with the gate -------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def out(tmp_path_factory, demo_data_dir):
+    """A demo edition with its e-mail (no PDF, to be quick) in an output folder of this module."""
+    out = tmp_path_factory.mktemp("out")
+    build(Settings(data_dir=demo_data_dir, out_dir=out, formats=("html", "email"), **OFFLINE), demo=True)
+    return out
+
+
+def env_for(srv: SmtpServer, data_dir: Path, out: Path, **extra: str) -> dict[str, str]:
+    return {
+        "BRIEF_DATA_DIR": str(data_dir),
+        "BRIEF_OUT_DIR": str(out),
+        "BRIEF_SMTP_HOST": "127.0.0.1",
+        "BRIEF_SMTP_PORT": str(srv.port),
+        "BRIEF_SMTP_SECURITY": "plain",
+        "BRIEF_SMTP_USER": USER,
+        "BRIEF_SMTP_PASSWORD": PASSWORD,
+        "BRIEF_SEND_PACE": "0",
+        **extra,
+    }
+
+
+def test_build_records_the_verdict_in_the_manifest_and_warns(demo_settings):
+    passed = build(demo_settings.replace(formats=("html",)), demo=True)
+    manifest = json.loads((passed.folder / "manifest.json").read_text())
+    assert manifest["quality"] == {"passed": True, "reasons": []}
+    assert not [w for w in passed.warnings if w.startswith("quality gate")]
+    strict = demo_settings.replace(formats=("html",), quality_max_unavailable=0)
+    failed = build(strict, demo=True, force=True)
+    manifest = json.loads((failed.folder / "manifest.json").read_text())
+    assert manifest["quality"]["passed"] is False
+    assert manifest["quality"]["reasons"] == [
+        "1 figure is unavailable, more than the 0 allowed (quality.max_unavailable): fed_treasuries_monthly_pace"
+    ]
+    assert [w for w in failed.warnings if w.startswith("quality gate: 1 figure is unavailable")]
+    assert verify(failed.folder) == []
+
+
+def test_send_refuses_an_edition_that_fails_the_gate_and_mails_nobody(out, tmp_path):
+    with SmtpServer(tmp_path, starttls=False) as srv:
+        env = env_for(srv, tmp_path / "data", out, BRIEF_QUALITY_MAX_UNAVAILABLE="0")
+        r = CliRunner().invoke(cli, ["send", "2025-12-08", "--to", "ann@example.org,bo@example.org"], env=env)
+        assert r.exit_code == 1, r.output
+        assert srv.handler.messages == []
+        text = unstamped(r.output)
+        assert "fails the quality gate; nobody was mailed" in text
+        assert "\n  - 1 figure is unavailable, more than the 0 allowed" in text and "--send-anyway" in text
+        assert "Traceback" not in r.output
+        # the dry run is refused too: it shows what a real send would do
+        before = sorted(out.rglob("*"))
+        dry = CliRunner().invoke(cli, ["send", "2025-12-08", "--to", "ann@example.org", "--dry-run"], env=env)
+        assert dry.exit_code == 1 and sorted(out.rglob("*")) == before  # no outbox written
+        # overridden: sent, and the override is in the send ledger before the first message
+        r = CliRunner().invoke(
+            cli, ["send", "2025-12-08", "--to", "ann@example.org,bo@example.org", "--send-anyway"], env=env
+        )
+        assert r.exit_code == 0, r.output
+        assert sorted(m.rcpt_tos[0] for m in srv.handler.messages) == ["ann@example.org", "bo@example.org"]
+    with Store(tmp_path / "data" / "brief.sqlite") as store:
+        [(name, _at, reasons)] = store.overrides("2025-12-08-demo")
+    assert name == "2025-12-08-demo" and reasons[0].startswith("1 figure is unavailable")
+    # brief check shows the verdict and the override, and fails
+    r = CliRunner().invoke(cli, ["check", "2025-12-08-demo"], env=env)
+    assert r.exit_code == 1
+    assert "Quality gate for 2025-12-08-demo" in r.output and "FAIL" in r.output
+    assert "sent anyway (--send-anyway): 2025-12-08-demo at" in r.output
+    assert "(when built it passed: the settings changed)" in r.output
+    ok = CliRunner().invoke(cli, ["check", "2025-12-08-demo"], env={**env, "BRIEF_QUALITY_MAX_UNAVAILABLE": "8"})
+    assert ok.exit_code == 0 and ": passes" in ok.output
+
+
+def test_a_passing_edition_is_sent_without_an_override(out, tmp_path):
+    with SmtpServer(tmp_path, starttls=False) as srv:
+        env = env_for(srv, tmp_path / "data", out)
+        r = CliRunner().invoke(cli, ["send", "2025-12-08-demo", "--to", "ann@example.org"], env=env)
+        assert r.exit_code == 0, r.output
+        assert len(srv.handler.messages) == 1
+    with Store(tmp_path / "data" / "brief.sqlite") as store:
+        assert store.overrides("2025-12-08-demo") == []
+
+
+def test_run_after_a_failed_fetch_builds_but_mails_nobody(tmp_path):
+    """Before: with every provider down, `brief run` built an edition with 29 of 34 figures unavailable and
+    mailed it to every reader."""
+    data = tmp_path / "data"
+    csv = tmp_path / "WRESBAL.csv"
+    csv.write_text("observation_date,WRESBAL\n2025-11-19,2850000\n2025-11-26,2870000\n2025-12-03,2880000\n")
+    assert CliRunner().invoke(cli, ["--data-dir", str(data), "data", "import", str(csv)]).exit_code == 0
+    providers = {f"BRIEF_{p.upper()}_URL": NOWHERE for p in ("fred", "mempool", "coingecko", "bgeometrics")}
+    providers |= {"BRIEF_COINMETRICS_URL": NOWHERE, "BRIEF_GLASSNODE_URL": NOWHERE}
+    with SmtpServer(tmp_path, starttls=False) as srv:
+        env = env_for(srv, data, tmp_path / "out", **providers, BRIEF_HTTP_TIMEOUT="2")
+        r = CliRunner().invoke(cli, ["run", "--to", "ann@example.org"], env=env)
+        assert r.exit_code == 1, r.output
+        assert srv.handler.messages == []
+    text = unstamped(r.output)
+    assert "fails the quality gate; nobody was mailed" in text
+    assert "  - required figure reserves_gdp_share" in text  # the cover's figures, one line each
+    [edition] = (tmp_path / "out" / "editions").iterdir()  # built and archived all the same
+    assert verify(edition) == []
+    assert json.loads((edition / "manifest.json").read_text())["quality"]["passed"] is False
+
+
+def test_run_with_send_anyway_records_the_override(tmp_path, demo_settings):
+    with SmtpServer(tmp_path, starttls=False) as srv:
+        env = env_for(srv, demo_settings.data_dir, tmp_path / "out", BRIEF_QUALITY_MAX_UNAVAILABLE="0")
+        r = CliRunner().invoke(cli, ["run", "--demo", "--to", "ann@example.org", "--send-anyway"], env=env)
+        assert r.exit_code == 0, r.output
+        assert len(srv.handler.messages) == 1
+        assert "warning: quality gate: 1 figure is unavailable" in unstamped(r.output)
+    with Store(demo_settings.data_dir / "brief.sqlite") as store:
+        assert len(store.overrides("2025-12-08-demo")) == 1
+
+
+def test_an_unknown_required_figure_stops_before_any_work(tmp_path, demo_settings):
+    env = {"BRIEF_DATA_DIR": str(demo_settings.data_dir), "BRIEF_OUT_DIR": str(tmp_path / "out")}
+    r = CliRunner().invoke(cli, ["build", "--demo"], env={**env, "BRIEF_QUALITY_REQUIRED": "reserves,mvrvv"})
+    assert r.exit_code == 1 and "quality.required: unknown figure 'mvrvv'; did you mean mvrv?" in r.output
+    assert not (tmp_path / "out" / "editions").exists() or not any((tmp_path / "out" / "editions").iterdir())
+
+
+# --- sending without touching the archive -----------------------------------------------------------------------
+def test_a_dry_run_leaves_the_archive_verifiable(out, tmp_path):
+    env = {"BRIEF_DATA_DIR": str(tmp_path / "data"), "BRIEF_OUT_DIR": str(out)}
+    r = CliRunner().invoke(cli, ["send", "2025-12-08", "--to", "ann@example.org", "--dry-run"], env=env)
+    assert r.exit_code == 0, r.output
+    written = [Path(line) for line in r.stdout.splitlines()]
+    assert [p.parent for p in written] == [out / "outbox" / "2025-12-08-demo"]
+    assert not (out / "editions" / "2025-12-08-demo" / "outbox").exists()
+    v = CliRunner().invoke(cli, ["archive", "verify"], env=env)
+    assert v.exit_code == 0 and "every file matches its manifest" in v.output
+
+
+def test_send_by_date_picks_the_edition_that_has_the_email(tmp_path, demo_settings):
+    """Before: `send 2025-12-08` picked the English-only variant (2025-12-08-demo-en, built without an e-mail)
+    and failed."""
+    s = demo_settings.replace(out_dir=tmp_path / "out")
+    build(s.replace(formats=("html", "email")), demo=True)
+    english = build(s.replace(formats=("html",), langs=("en",)), demo=True)
+    assert english.folder.name == "2025-12-08-demo-en"
+    report = send(s, "2025-12-08", to="ann@example.org", dry_run=True)
+    assert report.written[0].parent.name == "2025-12-08-demo"
+
+
+def test_an_edition_path_without_editions_says_where_it_is(out, tmp_path):
+    env = {"BRIEF_DATA_DIR": str(tmp_path / "data"), "BRIEF_OUT_DIR": str(out)}
+    r = CliRunner().invoke(cli, ["send", str(out / "2025-12-08-demo"), "--to", "a@example.org", "--dry-run"], env=env)
+    assert r.exit_code == 2
+    assert f"did you mean {out / 'editions' / '2025-12-08-demo'}?" in r.output
+
+
+# --- logs ------------------------------------------------------------------------------------------------------
+class Sink:
+    def __init__(self, tty: bool) -> None:
+        self.text, self.tty = "", tty
+
+    def write(self, s: str) -> int:
+        self.text += s
+        return len(s)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return self.tty
+
+
+def test_log_stream_stamps_whole_lines_and_keeps_only_what_a_bar_finally_says():
+    inner, copy = Sink(tty=False), Sink(tty=False)
+    stream = LogStream(inner, stamp=True, copy=copy, clock=lambda: "T")  # type: ignore[arg-type]
+    stream.write("· one\nwarning: t")
+    assert inner.text == "T · one\n"  # half a line waits for its end
+    stream.write("wo\nSending  [###---]  1/2\rSending  [######]  2/2\n\nlast")
+    stream.close()
+    assert inner.text == "T · one\nT warning: two\nT Sending  [######]  2/2\n\nT last\n"
+    assert copy.text == "T · one\nT warning: two\nT Sending  [######]  2/2\nT last\n"
+
+
+def test_a_terminal_sees_its_lines_as_written_and_the_log_file_gets_them_stamped():
+    inner, copy = Sink(tty=True), Sink(tty=False)
+    stream = LogStream(inner, stamp=False, copy=copy, clock=lambda: "T")  # type: ignore[arg-type]
+    stream.write("Fetching  1/3\rFetching  3/3\nError: x")
+    stream.close()
+    assert inner.text == "Fetching  1/3\rFetching  3/3\nError: x"
+    assert copy.text == "T Fetching  3/3\nT Error: x\n"
+
+
+def test_a_piped_standard_error_is_stamped_and_copied_to_the_log_file(tmp_path):
+    log = tmp_path / "logs" / "brief.log"
+    log.parent.mkdir()
+    env = {**os.environ, "BRIEF_DATA_DIR": str(tmp_path / "data"), "BRIEF_OUT_DIR": str(tmp_path / "out")}
+    env.pop("BRIEF_CONFIG", None)
+    done = subprocess.run(
+        [*BRIEF, "--log-file", str(log), "build"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 1 and done.stdout == ""
+    [line] = done.stderr.splitlines()
+    assert STAMP.match(line) and line.endswith("use --demo for the bundled demonstration data")
+    stamp = dt.datetime.fromisoformat(line.split(" ", 1)[0])
+    assert abs((dt.datetime.now().astimezone() - stamp).total_seconds()) < 120
+    assert log.read_text() == line + "\n"
+    again = subprocess.run(
+        [*BRIEF, "--log-file", str(log), "calendar", "--year", "2026"], env=env, capture_output=True, text=True
+    )
+    assert again.returncode == 0 and not STAMP.search(again.stdout)  # standard output itself is never stamped
+    logged = log.read_text().splitlines()
+    assert logged[0] == line  # appended to, never truncated
+    # what the command printed for scripts is in the log too, each line stamped
+    assert [unstamped(x) for x in logged[1:]] == again.stdout.splitlines()
+    assert all(STAMP.match(x) for x in logged[1:])
+
+
+def test_an_unwritable_log_file_is_a_usage_error(tmp_path):
+    r = CliRunner().invoke(cli, ["--log-file", str(tmp_path / "no" / "such" / "x.log"), "calendar"])
+    assert r.exit_code == 2 and "cannot open" in r.output and "Traceback" not in r.output
+
+
+# --- settings from a per-user file beneath ./brief.toml ----------------------------------------------------------
+def test_the_user_file_is_read_beneath_the_project_file(tmp_path, monkeypatch):
+    from report.config import config_files, user_config_path
+
+    user = user_config_path()
+    assert str(user).startswith(os.environ["XDG_CONFIG_HOME"])  # conftest's empty folder, never the real one
+    user.parent.mkdir(parents=True)
+    user.write_text('[smtp]\nhost = "user.example.org"\nport = 2525\n')
+    project = tmp_path / "brief.toml"
+    project.write_text('[smtp]\nhost = "project.example.org"\n')
+    assert load_settings(None, env={}).smtp_host == "user.example.org"
+    s = load_settings(project, env={})
+    assert (s.smtp_host, s.smtp_port) == ("project.example.org", 2525)  # the project file wins, key by key
+    assert load_settings(project, env={"BRIEF_SMTP_HOST": "env.example.org"}).smtp_host == "env.example.org"
+    assert config_files(project, {}) == [user, project]
+    monkeypatch.chdir(tmp_path)  # ./brief.toml found by itself
+    assert load_settings(None, env={}).smtp_host == "project.example.org"
+    user.write_text('[smtp]\nhots = "x"\n')
+    with pytest.raises(ConfigError, match=re.escape(f"unknown setting smtp.hots in {user}; did you mean smtp.host?")):
+        load_settings(project, env={})
+
+
+def test_quality_error_is_a_failure_exit(tmp_path):
+    from report.errors import ExitStatus, exit_status
+
+    assert exit_status(QualityError("x")) is ExitStatus.FAILURE
