@@ -157,11 +157,17 @@ def test_a_second_init_changes_nothing_unless_forced(tmp_path):
     assert _snapshot(folder) == before
 
     (folder / "brief.toml").write_text("# edited\n")
-    (folder / "brief.env").chmod(0o644)
+    (folder / "brief.env").write_text("FRED_API_KEY=0123456789abcdef0123456789abcdef\n")
+    (folder / "readers.txt").write_text("me@example.org\n")
     r = _init(str(folder), "--force")
     assert r.exit_code == 0, r.output
-    assert _snapshot(folder) == before
+    after = _snapshot(folder)
+    kept = {"brief.env", "readers.txt"}  # what the user filled in is never replaced, even by --force
+    assert {k: v for k, v in after.items() if k not in kept} == {k: v for k, v in before.items() if k not in kept}
+    assert (folder / "brief.env").read_text() == "FRED_API_KEY=0123456789abcdef0123456789abcdef\n"
+    assert (folder / "readers.txt").read_text() == "me@example.org\n"
     assert stat.S_IMODE((folder / "brief.env").stat().st_mode) == 0o600
+    assert "brief.env" not in r.stdout and "brief.toml" in r.stdout  # the paths printed are those written
 
 
 def test_one_existing_file_stops_every_write(tmp_path):

@@ -430,9 +430,13 @@ def _write(path: Path, text: str, mode: int | None) -> None:
         raise
 
 
+KEPT = (SECRETS_FILE, READERS_FILE)  # what a user fills in: --force never replaces an existing one
+
+
 def init(directory: Path, *, brief: str, today: dt.date, force: bool = False) -> list[Path]:
     """Write brief.toml, readers.txt, brief.env, the systemd service and timer and crontab.txt into ``directory``
-    (created if missing); return their paths. Nothing is written when one exists already, unless ``force``."""
+    (created if missing); return the paths written. Nothing is written when one exists already, unless ``force``,
+    which writes the others again but keeps an existing brief.env and readers.txt."""
     folder = directory.expanduser().resolve()
     _check_folder(folder)
     files: dict[str, tuple[str, int | None]] = {
@@ -448,7 +452,7 @@ def init(directory: Path, *, brief: str, today: dt.date, force: bool = False) ->
     if existing and not force:
         raise UsageError(
             f"{', '.join(existing)} already exist{'s' if len(existing) == 1 else ''} in {folder}; nothing was written "
-            "(--force replaces all six, edits and secrets included)"
+            f"(--force writes them again, but keeps your {SECRETS_FILE} and {READERS_FILE})"
         )
     folders = [name for name in existing if (folder / name).is_dir() and not (folder / name).is_symlink()]
     if folders:
@@ -457,6 +461,8 @@ def init(directory: Path, *, brief: str, today: dt.date, force: bool = False) ->
     try:
         folder.mkdir(parents=True, exist_ok=True)
         for name, (text, mode) in files.items():
+            if name in KEPT and name in existing:  # your secrets and readers are never replaced, even by --force
+                continue
             _write(folder / name, text, mode)
             written.append(folder / name)
     except OSError as exc:
