@@ -163,9 +163,19 @@ def mail_settings(settings: Settings) -> MailSettings:
 
 
 def make_edition(
-    inputs: EditionInputs, *, pdf_worker: PdfWorker | None = None, progress: Progress = quiet
+    inputs: EditionInputs,
+    *,
+    pdf_worker: PdfWorker | None = None,
+    progress: Progress = quiet,
+    meanwhile: Callable[[], Mapping[str, bytes]] | None = None,
 ) -> MadeEdition:
-    """Make the edition's files in memory. ``pdf_worker`` lays out the PDF in another process when given."""
+    """Make the edition's files in memory. ``pdf_worker`` lays out the PDF in another process when given;
+    ``meanwhile`` makes more files (the data snapshot) while it does, and they join the edition's files.
+
+    The order keeps both cores busy: the page-sized charts first, then the PDF is laid out in its worker while the
+    chart workers draw the phone-sized copies and the e-mail's PNGs and this process writes the HTML page and the
+    e-mail."""
+    from report.render.context import with_charts
     from report.render.templating import catalogue, environment
 
     s = scenario_settings(inputs.settings, inputs.notes)  # forecasts in the notes become the purchase scenarios
@@ -175,8 +185,9 @@ def make_edition(
     progress(f"Computing figures as of {inputs.as_of}")
     figs, data = compute_figures(inputs.source, as_of=inputs.as_of, settings=s, meetings=inputs.meetings, cat=cat)
     progress("Drawing charts")
-    charts, pngs = _charts(inputs, data, figs)
-    context = _context(inputs, figs, charts=charts, cat=cat)
+    charts = _charts(inputs, data, figs)
+    page_charts = charts.page()
+    context = _context(inputs, figs, charts=page_charts, cat=cat)
     claim_warnings = failed_claims(context["notes"], strict=inputs.strict)
     stem = f"liquidity-brief-{inputs.variant}"
     seen = availability(inputs.source, inputs.as_of)
@@ -186,14 +197,25 @@ def make_edition(
     files: dict[str, bytes] = {FIGURES: doc, NARRATIVE: json_bytes(context["narrative"])}
     warnings: list[str] = list(claim_warnings)
     warnings += [f"quality gate: {reason} (brief send and brief run will not mail it)" for reason in verdict.reasons]
-    if "html" in s.formats:
-        progress("Writing the HTML page")
-        files[f"{stem}.html"] = _page(env, context, media="html", font=s.cjk_font).encode("utf-8")
+    pdf_name = f"{stem}.pdf"
+    pdf = None
     if "pdf" in s.formats:
         progress("Laying out the PDF")
-        files[f"{stem}.pdf"], pdf_warnings = _pdf(_page(env, context, media="pdf", font=s.cjk_font), doc, pdf_worker)
+        pdf = _pdf(_page(env, context, media="pdf", font=s.cjk_font), doc, pdf_worker)
+    phones, pngs = charts.rest()
+    if "html" in s.formats:
+        progress("Writing the HTML page")
+        page_context = with_charts(context, phones, cat=cat, demo=inputs.demo)
+        files[f"{stem}.html"] = _page(env, page_context, media="html", font=s.cjk_font).encode("utf-8")
+    if "email" in s.formats and not s.attach_pdf:
+        progress("Writing the e-mail")
+        files.update(_email_files(inputs, env=env, context=context, cat=cat, pngs=pngs, files=files, stem=stem))
+    if meanwhile is not None:
+        files.update(meanwhile())
+    if pdf is not None:
+        files[pdf_name], pdf_warnings = pdf()
         warnings += pdf_warnings
-    if "email" in s.formats:
+    if "email" in s.formats and s.attach_pdf:  # the PDF goes into the message: written once the PDF is
         progress("Writing the e-mail")
         files.update(_email_files(inputs, env=env, context=context, cat=cat, pngs=pngs, files=files, stem=stem))
     if inputs.previous is not None:  # what "since the last edition" compared with, for rebuilds
@@ -203,7 +225,38 @@ def make_edition(
     return MadeEdition(files, {**_manifest(inputs), "quality": verdict.to_json()}, tuple(figs), tuple(warnings))
 
 
-def _charts(inputs: EditionInputs, data: Mapping[str, Any], figs: Sequence[Figure]) -> tuple[list[Chart], list[Chart]]:
+class _Drawn:
+    """Charts already drawn (by the last build in this process), answering as a ChartJob does."""
+
+    def __init__(self, page: list[Chart], phones: list[Chart], pngs: list[Chart]) -> None:
+        self._page, self._phones, self._pngs = page, phones, pngs
+
+    def page(self) -> list[Chart]:
+        return self._page
+
+    def rest(self) -> tuple[list[Chart], list[Chart]]:
+        return self._phones, self._pngs
+
+
+class _Remembered:
+    """A chart job whose charts are kept for the next build in this process with the same inputs."""
+
+    def __init__(self, job: Any, key: str) -> None:
+        self._job, self._key = job, key
+        self._page: list[Chart] = []
+
+    def page(self) -> list[Chart]:
+        self._page = self._job.page()
+        return self._page
+
+    def rest(self) -> tuple[list[Chart], list[Chart]]:
+        phones, pngs = self._job.rest()
+        _LAST_CHARTS.clear()
+        _LAST_CHARTS[self._key] = _Drawn(self._page, phones, pngs)
+        return phones, pngs
+
+
+def _charts(inputs: EditionInputs, data: Mapping[str, Any], figs: Sequence[Figure]) -> _Drawn | _Remembered:
     from report.charts import ChartJob, ChartSettings
     from report.render.email import EMAIL_CHARTS
 
@@ -223,15 +276,12 @@ def _charts(inputs: EditionInputs, data: Mapping[str, Any], figs: Sequence[Figur
     if key in _LAST_CHARTS:  # the same inputs as the last build in this process (a preview after a notes edit)
         return _LAST_CHARTS[key]
     job = ChartJob(chart_settings, data=plausible, figures=figs, workers=2 if inputs.parallel else 1, png_ids=png_ids)
-    result = job.result()
-    _LAST_CHARTS.clear()
-    _LAST_CHARTS[key] = result
-    return result
+    return _Remembered(job, key)
 
 
 # The charts of the last build in this process, by a digest of everything they are drawn from: a preview rebuilt
 # after a notes edit draws nothing again (one entry, so a long backfill holds no more than one edition's charts).
-_LAST_CHARTS: dict[str, tuple[list[Chart], list[Chart]]] = {}
+_LAST_CHARTS: dict[str, _Drawn] = {}
 
 
 def _charts_key(chart_settings: Any, data: Mapping[str, Any], figs: Sequence[Figure], png_ids: Sequence[str]) -> str:
@@ -301,11 +351,12 @@ def _page(env: Any, context: Mapping[str, Any], *, media: str, font: str) -> str
     return render_template(env, EDITION, {**context, "media": media, "font": font})
 
 
-def _pdf(html: str, doc: bytes, worker: PdfWorker | None) -> tuple[bytes, list[str]]:
+def _pdf(html: str, doc: bytes, worker: PdfWorker | None) -> Callable[[], tuple[bytes, list[str]]]:
+    """Start the PDF (in the worker when there is one); the result, called, waits for it."""
     from report.render.pdf import write_pdf
 
     attachments = {FIGURES: doc}
-    return worker.write(html, attachments) if worker is not None else write_pdf(html, attachments)
+    return worker.submit(html, attachments) if worker is not None else lambda: write_pdf(html, attachments)
 
 
 def _email_files(

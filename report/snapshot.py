@@ -28,15 +28,14 @@ def snapshot(store: Store, series: Iterable[str], as_of: dt.date) -> tuple[bytes
     Each row is ``[date, value, basis, published]``: how the observation's public date is known (``vintage``,
     ``release``, ``schedule`` or ``estimated``) and that date; a snapshot written before the release calendar has
     ``[date, value]`` rows and still reads."""
+    series = list(series)
     body: dict[str, Any] = {"as_of": as_of.isoformat(), "calendar": store.calendar.to_json(), "series": {}}
-    kinds = {}
     for sid in series:
         rows = store.visible(sid, as_of)
         body["series"][sid] = {
             "scale": store.scale(sid),
             "rows": [[d.isoformat(), v, a.basis, a.date.isoformat()] for d, v, a in rows],
         }
-        kinds[sid] = store.vintage_kind(sid)
     for sid in FIRST_PRINT_SERIES:  # plain units
         first, before = store.first_prints(sid, as_of)
         if not first.empty:
@@ -44,7 +43,15 @@ def snapshot(store: Store, series: Iterable[str], as_of: dt.date) -> tuple[bytes
                 "first": [[ts.date().isoformat(), _num(v)] for ts, v in first.items()],
                 "before": [[ts.date().isoformat(), _num(v)] for ts, v in before.items()],
             }
-    return gzip.compress(json.dumps(body, separators=(",", ":")).encode(), mtime=0), kinds
+    # level 6, not 9: about 4% larger and a tenth of a second less for every edition built
+    return gzip.compress(json.dumps(body, separators=(",", ":")).encode(), compresslevel=6, mtime=0), vintage_kinds(
+        store, series
+    )
+
+
+def vintage_kinds(store: Store, series: Iterable[str]) -> dict[str, str]:
+    """The kind of data per series: "vintages" where ALFRED periods were stored, else "publication lag"."""
+    return {sid: store.vintage_kind(sid) for sid in series}
 
 
 def _num(v: float) -> float | None:

@@ -386,11 +386,34 @@ def _kind(c: Chart) -> ChartFormat:
     return "png" if c.mime == "image/png" else "phone" if c.variant == "phone" else "svg"
 
 
+# What a chart worker draws from, set once when it is forked (a forked worker gets it without pickling; only the
+# short task lists travel to it)
+_JOB: tuple[ChartSettings, Mapping[str, pd.Series], Sequence[Figure]] | None = None
+
+
+def _start_worker(
+    parent: int, settings: ChartSettings, data: Mapping[str, pd.Series], figures: Sequence[Figure]
+) -> None:
+    from report.procs import die_with_parent
+
+    global _JOB
+    die_with_parent(parent)  # a killed build leaves no chart worker behind
+    _JOB = (settings, data, figures)
+
+
+def _render_in_worker(tasks: Sequence[tuple[str, ChartFormat]]) -> list[Chart]:
+    assert _JOB is not None, "a chart worker is started by ChartJob"
+    settings, data, figures = _JOB
+    return render_tasks(tasks, settings, data=data, figures=figures)
+
+
 class ChartJob:
     """Charts drawn in forked worker processes while the caller does other work (imports WeasyPrint, say).
 
     Charts are independent of each other and matplotlib holds the GIL, so two processes on two cores halve the
-    wall time. Where fork is unavailable the charts are drawn in this process when ``result`` is called.
+    wall time. The page-sized SVGs the PDF needs are drawn first (``page``); the phone-sized copies and the
+    e-mail's PNGs after them (``rest``), so they are drawn while the PDF is laid out. Where fork is unavailable
+    the charts are drawn in this process when asked for.
     """
 
     def __init__(
@@ -406,48 +429,68 @@ class ChartJob:
         import os
         from concurrent.futures import Future, ProcessPoolExecutor
 
-        from report.procs import die_with_parent
-
         self._settings = settings
         self._data, self._figures = data, figures
         ids = chart_ids(settings)
-        self._tasks: list[tuple[str, ChartFormat]] = [(cid, "svg") for cid in ids]
-        if settings.phone:
-            self._tasks += [(cid, "phone") for cid in ids]
-        self._tasks += [(cid, "png") for cid in png_ids if cid in ids]
-        self._futures: list[Future[list[Chart]]] = []
+        self._page_tasks: list[tuple[str, ChartFormat]] = [(cid, "svg") for cid in ids]
+        self._rest_tasks: list[tuple[str, ChartFormat]] = [(cid, "phone") for cid in ids] if settings.phone else []
+        self._rest_tasks += [(cid, "png") for cid in png_ids if cid in ids]
+        self._page: list[Future[list[Chart]]] = []
+        self._rest: list[Future[list[Chart]]] = []
         self._pool: ProcessPoolExecutor | None = None
         if workers > 1 and "fork" in mp.get_all_start_methods():
             self._pool = ProcessPoolExecutor(
                 max_workers=workers,
                 mp_context=mp.get_context("fork"),
-                initializer=die_with_parent,  # a killed build leaves no chart worker behind
-                initargs=(os.getpid(),),
+                initializer=_start_worker,
+                initargs=(os.getpid(), settings, data, figures),
             )
-            groups = [self._tasks[i::workers] for i in range(workers)]
-            self._futures = [
-                self._pool.submit(render_tasks, g, settings, data=data, figures=figures) for g in groups if g
-            ]
+            # first in, first drawn: every page chart is queued before any phone copy or PNG
+            self._page = [self._pool.submit(_render_in_worker, g) for g in _split(self._page_tasks, workers)]
+            self._rest = [self._pool.submit(_render_in_worker, g) for g in _split(self._rest_tasks, workers)]
 
-    def result(self) -> tuple[list[Chart], list[Chart]]:
-        """The SVG charts in catalogue order (each page chart followed by its phone-sized one, when drawn), and
-        the PNG ones asked for (worker errors are raised here)."""
+    def _wait(self, futures: Sequence[Any], tasks: Sequence[tuple[str, ChartFormat]]) -> list[Chart]:
         from report.procs import stop_pool
 
         if self._pool is None:
-            drawn = render_tasks(self._tasks, self._settings, data=self._data, figures=self._figures)
-        else:
-            try:
-                drawn = [c for f in self._futures for c in f.result()]
-            except BaseException:
-                stop_pool(self._pool)  # interrupted or failed: do not wait for the other worker's charts
-                raise
+            return render_tasks(tasks, self._settings, data=self._data, figures=self._figures)
+        try:
+            return [c for f in futures for c in f.result()]
+        except BaseException:
+            stop_pool(self._pool)  # interrupted or failed: do not wait for the other worker's charts
+            raise
+
+    def page(self) -> list[Chart]:
+        """The page-sized SVG charts, in catalogue order (worker errors are raised here)."""
+        by_id = {c.id: c for c in self._wait(self._page, self._page_tasks)}
+        return [by_id[cid] for cid, _ in self._page_tasks]
+
+    def rest(self) -> tuple[list[Chart], list[Chart]]:
+        """The phone-sized SVG charts (catalogue order) and the PNG ones asked for; the workers are then done."""
+        drawn = self._wait(self._rest, self._rest_tasks)
+        if self._pool is not None:
             self._pool.shutdown()
         by_task = {(c.id.removesuffix(PHONE_SUFFIX) if c.variant == "phone" else c.id, _kind(c)): c for c in drawn}
-        ids = [cid for cid, kind in self._tasks if kind == "svg"]
-        svgs = [by_task[(cid, kind)] for cid in ids for kind in ("svg", "phone") if (cid, kind) in by_task]
-        pngs = [by_task[t] for t in self._tasks if t[1] == "png"]
-        return svgs, pngs
+        phones = [by_task[t] for t in self._rest_tasks if t[1] == "phone"]
+        pngs = [by_task[t] for t in self._rest_tasks if t[1] == "png"]
+        return phones, pngs
+
+    def result(self) -> tuple[list[Chart], list[Chart]]:
+        """The SVG charts in catalogue order (each page chart followed by its phone-sized one, when drawn), and
+        the PNG ones asked for."""
+        page = self.page()
+        phones, pngs = self.rest()
+        return interleave(page, phones), pngs
+
+
+def interleave(page: Sequence[Chart], phones: Sequence[Chart]) -> list[Chart]:
+    """Page charts, each followed by its phone-sized copy when there is one."""
+    by_id = {c.id.removesuffix(PHONE_SUFFIX): c for c in phones}
+    return [x for c in page for x in ((c, by_id[c.id]) if c.id in by_id else (c,))]
+
+
+def _split(tasks: Sequence[tuple[str, ChartFormat]], n: int) -> list[list[tuple[str, ChartFormat]]]:
+    return [g for g in (list(tasks[i::n]) for i in range(n)) if g]
 
 
 __all__ = [
@@ -459,6 +502,7 @@ __all__ = [
     "chart_ids",
     "cost_series",
     "draw",
+    "interleave",
     "load_catalogue",
     "render_one",
     "render_tasks",

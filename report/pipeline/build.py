@@ -31,7 +31,7 @@ from report.figures import INPUT_SERIES, Figure
 from report.pipeline.common import default_as_of, open_store, pdf_worker, preflight
 from report.quality import rules
 from report.render.context import Notes
-from report.snapshot import snapshot
+from report.snapshot import snapshot, vintage_kinds
 from report.store import Store
 
 if TYPE_CHECKING:
@@ -142,7 +142,7 @@ def build(
     if name is None:  # another build archived it meanwhile
         return build(settings, demo=demo, as_of=day, progress=progress)
     try:
-        made, snap = _make(
+        made = _make(
             settings,
             name=name,
             day=day,
@@ -154,7 +154,7 @@ def build(
             progress=progress,
             strict=strict,
         )
-        ref = writer.commit(name, {**made.files, SNAPSHOT: snap}, made.manifest)
+        ref = writer.commit(name, made.files, made.manifest)
     finally:
         writer.release(name)
     return _edition(ref, demo=demo, warnings=(*warnings, *made.warnings), status=BuildStatus.BUILT)
@@ -172,8 +172,8 @@ def _make(
     previous_as_of: dt.date | None,
     progress: Progress,
     strict: bool = False,
-) -> tuple[MadeEdition, bytes]:
-    """Assemble the inputs from the store and make the edition in memory; also the data snapshot to archive."""
+) -> MadeEdition:
+    """Assemble the inputs from the store and make the edition in memory, with the data snapshot to archive."""
     with contextlib.ExitStack() as stack:
         worker = stack.enter_context(pdf_worker(settings, parallel=parallel))
         store = stack.enter_context(open_store(settings, demo=demo, progress=progress, readonly=True))
@@ -182,7 +182,7 @@ def _make(
         prev_doc, prev_name = _previous(
             settings, store, day=day, demo=demo, previous_as_of=previous_as_of, meetings=meetings, warnings=skipped
         )
-        snap, vintages = snapshot(store, INPUT_SERIES, day)
+        vintages = vintage_kinds(store, INPUT_SERIES)
         inputs = EditionInputs(
             settings=settings,
             as_of=day,
@@ -198,8 +198,13 @@ def _make(
             parallel=parallel,
             strict=strict,
         )
-        made = make_edition(inputs, pdf_worker=worker, progress=progress)
-        return dataclasses.replace(made, warnings=(*skipped, *made.warnings)), snap
+        made = make_edition(
+            inputs,
+            pdf_worker=worker,
+            progress=progress,
+            meanwhile=lambda: {SNAPSHOT: snapshot(store, INPUT_SERIES, day)[0]},  # while the PDF is laid out
+        )
+        return dataclasses.replace(made, warnings=(*skipped, *made.warnings))
 
 
 def _edition(ref: EditionRef, *, demo: bool, warnings: tuple[str, ...], status: BuildStatus) -> Edition:

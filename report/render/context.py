@@ -271,6 +271,19 @@ def _publisher(sid: str) -> str:
     return "FRED" if src == FRED else src
 
 
+SECTIONS = (1, 2, 3, 4, 5)
+
+
+def _chart_entry(c: Chart, src: str, cat: Catalogue, *, demo: bool) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "title": c.title,
+        "src": src,
+        "empty": c.empty,
+        "sources": _chart_sources(c.sources, cat, demo=demo),
+    }
+
+
 def _sections(
     story: Story, *, charts: Sequence[Chart], src: Mapping[str, str], cat: Catalogue, pre_fomc: bool, demo: bool
 ) -> list[dict[str, Any]]:
@@ -281,20 +294,20 @@ def _sections(
             "id": f"s{n}",
             "title": cat.both("ui.section2_next" if n == 2 and not pre_fomc else f"ui.section{n}"),
             "paragraphs": story[n],
-            "charts": [
-                {
-                    "id": c.id,
-                    "title": c.title,
-                    "src": src[c.id],
-                    "empty": c.empty,
-                    "sources": _chart_sources(c.sources, cat, demo=demo),
-                }
-                for c in charts
-                if c.section == n
-            ],
+            "charts": [_chart_entry(c, src[c.id], cat, demo=demo) for c in charts if c.section == n],
         }
-        for n in (1, 2, 3, 4, 5)
+        for n in SECTIONS
     ]
+
+
+def with_charts(context: Mapping[str, Any], charts: Sequence[Chart], *, cat: Catalogue, demo: bool) -> dict[str, Any]:
+    """The context with more charts in their sections (the phone-sized copies, drawn while the PDF was laid out,
+    which only the web page shows), as data URIs."""
+    extra = {n: [_chart_entry(c, data_uri(c), cat, demo=demo) for c in charts if c.section == n] for n in SECTIONS}
+    sections = [
+        {**sec, "charts": [*sec["charts"], *extra[n]]} for n, sec in zip(SECTIONS, context["sections"], strict=True)
+    ]
+    return {**context, "sections": sections}
 
 
 def _sensitivity(mc: Figure | None, cat: Catalogue) -> dict[str, Any] | None:

@@ -8,7 +8,7 @@ import logging
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -136,17 +136,31 @@ class PdfWorker:
 
     def write(self, html: str, attachments: Mapping[str, bytes] | None = None) -> tuple[bytes, list[str]]:
         """Lay out the PDF (in the worker) and return it with WeasyPrint's warnings."""
+        return self.submit(html, attachments)()
+
+    def submit(
+        self, html: str, attachments: Mapping[str, bytes] | None = None
+    ) -> Callable[[], tuple[bytes, list[str]]]:
+        """Start laying out the PDF in the worker and return at once; calling the result waits for the PDF and its
+        warnings. Without a worker the PDF is laid out when the result is called."""
         if self._proc is None:
-            return write_pdf(html, attachments)
+            return lambda: write_pdf(html, attachments)
         try:
             self._conn.send((html, dict(attachments or {})))
-            ok, payload = self._conn.recv()
         except (EOFError, OSError) as exc:
             raise RenderError("the PDF worker stopped before the PDF was written") from exc
-        if not ok:
-            raise payload
-        pdf, warnings = payload
-        return pdf, list(warnings)
+
+        def result() -> tuple[bytes, list[str]]:
+            try:
+                ok, payload = self._conn.recv()
+            except (EOFError, OSError) as exc:
+                raise RenderError("the PDF worker stopped before the PDF was written") from exc
+            if not ok:
+                raise payload
+            pdf, warnings = payload
+            return pdf, list(warnings)
+
+        return result
 
     def close(self) -> None:
         """Stop the worker (it exits by itself after one PDF)."""

@@ -117,6 +117,8 @@ class Store(Ledger):
         self.readonly = readonly
         self._calendar: ReleaseCalendar | None = None
         self._seen: dict[tuple[str, dt.date], dict[str, tuple[str, str]]] = {}  # availability of what was read
+        self._visible: dict[tuple[str, dt.date], list[tuple[dt.date, float | None, Availability]]] = {}
+        self._visible_version: tuple[int, int] | None = None
         try:
             if readonly:
                 if not path.is_file():
@@ -346,6 +348,21 @@ class Store(Ledger):
         the release that first published it came out, by the release calendar (a dated row, else the release's
         regular schedule); a period the calendar says was never published is left out. A series without a
         release keeps its typical publication lag (``estimated``)."""
+        key = (series_id, as_of)
+        version = self._data_version()
+        if self._visible_version != version:  # written since (by this connection or another): read afresh
+            self._visible.clear()
+            self._visible_version = version
+        if key not in self._visible:  # a build reads each series twice: for its figures and for its snapshot
+            self._visible[key] = self._read_visible(series_id, as_of)
+        return list(self._visible[key])
+
+    def _data_version(self) -> tuple[int, int]:
+        """Changes whenever the database changes: another connection's commits (``PRAGMA data_version``) or this
+        connection's own (``total_changes``)."""
+        return self._db.execute("PRAGMA data_version").fetchone()[0], self._db.total_changes
+
+    def _read_visible(self, series_id: str, as_of: dt.date) -> list[tuple[dt.date, float | None, Availability]]:
         day = as_of.isoformat()
         try:
             rows = self._db.execute(
