@@ -210,23 +210,37 @@ def find(out_dir: Path, ref: str, *, having: str | None = None) -> EditionRef:
     ``having`` names a file the edition must hold to be preferred: ``send 2025-12-08`` means the edition of that
     date that has an e-mail, not an English-only variant built without one."""
     path = Path(ref)
-    if path.is_dir() and (r := parse_name(path)) is not None:
+    if _is_dir(path) and (r := parse_name(path)) is not None:
         return r
     editions = list_editions(out_dir)  # newest first, the latest revision of each variant before older ones
+    if having is not None and not (".r" in ref and any(r.name == ref for r in editions)):
+        # a name or a date: the latest revision of each variant it names (an older revision is never picked for
+        # having the file), those with the file first, then the variant named exactly, then real data before demo
+        found = [r for r in editions if ref in (r.variant, r.as_of.isoformat())]
+        latest = [r for i, r in enumerate(found) if all(o.variant != r.variant for o in found[:i])]
+        ranked = sorted(latest, key=lambda r: (not (r.folder / having).is_file(), r.variant != ref, r.demo))
+        if ranked:
+            return ranked[0]
     for match in (
         lambda r: r.name == ref and ".r" in ref,
         lambda r: r.variant == ref,
         lambda r: r.as_of.isoformat() == ref,
     ):
         found = [r for r in editions if match(r)]
-        if having is not None:
-            found = sorted(found, key=lambda r: not (r.folder / having).is_file())  # stable: newest first kept
         if found:
             return found[0]
     hint = ""
-    if path.name and path.name != ref and (path.parent / "editions" / path.name).is_dir():
+    if path.name and path.name != ref and _is_dir(path.parent / "editions" / path.name):
         hint = f" (did you mean {path.parent / 'editions' / path.name}?)"
     raise UsageError(f"no edition {ref!r} in {editions_dir(out_dir)}{hint}; `brief archive list` shows them")
+
+
+def _is_dir(path: Path) -> bool:
+    """Whether a path is a folder; a name too long for the system, say, is simply not one."""
+    try:
+        return path.is_dir()
+    except (OSError, ValueError):
+        return False
 
 
 def outbox_dir(ref: EditionRef) -> Path:

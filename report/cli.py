@@ -115,10 +115,16 @@ notes_option = click.option(
 )
 
 
+def _examples(*lines: str) -> str:
+    """A command's epilog: its examples, one a line. The line holding only \\b stops Click from re-wrapping the
+    paragraph after it to the terminal's width, so each example stays on one line and can be copied as printed."""
+    return ("Examples" if len(lines) > 1 else "Example") + ":\n\n\b\n" + "\n".join(f"  {line}" for line in lines)
+
+
 @click.group(
     cls=BriefGroup,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
-    epilog="Example: brief build --demo",
+    epilog=_examples("brief build --demo"),
 )
 @click.version_option(__version__, "--version", prog_name="brief")
 @click.option("-v", "--verbose", is_flag=True, help="Show timings with the progress messages.")
@@ -154,7 +160,7 @@ def cli(ctx: click.Context, verbose: bool, config: Path | None, data_dir: Path |
 
 def _log_to(ctx: click.Context, log_file: Path | None) -> None:
     """Make standard error a log for this command: stamped when no terminal watches it, copied into ``log_file``."""
-    from report.logs import LogStream
+    from report.logs import LogFile, LogStream
 
     stamp = not sys.stderr.isatty()
     if not stamp and log_file is None:
@@ -162,11 +168,10 @@ def _log_to(ctx: click.Context, log_file: Path | None) -> None:
     copy = None
     if log_file is not None:
         try:
-            copy = log_file.expanduser().open("a", encoding="utf-8", buffering=1)
+            copy = LogFile(log_file.expanduser(), warn=lambda message: sys.stderr.write(message))
         except OSError as exc:
-            raise click.BadParameter(
-                f"cannot open {log_file}: {exc.strerror or exc}", param_hint="--log-file"
-            ) from None
+            where = click.format_filename(log_file)  # a name that is not UTF-8 is shown, not crashed on
+            raise click.BadParameter(f"cannot open {where}: {exc.strerror or exc}", param_hint="--log-file") from None
         ctx.call_on_close(copy.close)
     original = sys.stderr
     stream = LogStream(original, stamp=stamp, copy=copy)
@@ -184,7 +189,7 @@ def _log_to(ctx: click.Context, log_file: Path | None) -> None:
     ctx.call_on_close(restore)
 
 
-@cli.command(epilog="Examples:\n\n  brief build --demo\n\n  brief build --demo --lang en --format html --out /tmp/ed")
+@cli.command(epilog=_examples("brief build --demo", "brief build --demo --lang en --format html --out /tmp/ed"))
 @as_of_option
 @click.option(
     "--lang",
@@ -198,7 +203,7 @@ def _log_to(ctx: click.Context, log_file: Path | None) -> None:
     "formats",
     callback=_list_option(FORMATS, "format"),
     metavar="FORMATS",
-    help="Outputs, comma-separated: pdf,html (default both).",
+    help="Outputs, comma-separated: pdf, html, email (default pdf,html; email adds the newsletter).",
 )
 @click.option(
     "--out",
@@ -258,7 +263,7 @@ def _pad(text: str, width: int) -> str:
     return text + " " * max(0, width - _width(text))
 
 
-@cli.command(epilog="Examples:\n\n  brief figures --demo\n\n  brief figures --demo --format json --as-of 2025-06-30")
+@cli.command(epilog=_examples("brief figures --demo", "brief figures --demo --format json --as-of 2025-06-30"))
 @as_of_option
 @click.option(
     "--format",
@@ -302,7 +307,7 @@ def figures(state: State, as_of: dt.date | None, fmt: str, demo: bool) -> None:
 
 
 @cli.command(
-    epilog="Examples:\n\n  brief calendar --year 2026\n\n  brief calendar --releases --from 2025-12-01 --to 2025-12-31"
+    epilog=_examples("brief calendar --year 2026", "brief calendar --releases --from 2025-12-01 --to 2025-12-31")
 )
 @click.option("--year", type=click.IntRange(1900, 2100), help="Year to list (default: this year).")
 @click.option("--cron", is_flag=True, help="Print crontab lines that run `brief run` weekly and before each meeting.")
@@ -362,8 +367,11 @@ def calendar(
 
 
 @cli.command(
-    epilog="Examples:\n\n  FRED_API_KEY=... brief fetch\n\n  brief fetch --series WRESBAL,WALCL --since 2025-01-01\n\n"
-    "  brief fetch --vintages"
+    epilog=_examples(
+        "FRED_API_KEY=... brief fetch",
+        "brief fetch --series WRESBAL,WALCL --since 2025-01-01",
+        "brief fetch --vintages",
+    )
 )
 @click.option("--series", "series_csv", metavar="IDS", help="Only these series, comma-separated (default: all).")
 @click.option(
@@ -445,8 +453,12 @@ send_anyway_option = click.option(
 
 
 def _print_send(report: Any) -> bool:
+    for reason in report.overridden:
+        click.echo(f"warning: sent although the quality gate failed it (--send-anyway): {reason}", err=True)
     if not (report.sent or report.already or report.written or report.refused or report.invalid or report.aborted):
         click.echo("warning: the readers list names nobody: nothing sent", err=True)
+    if report.sent:
+        click.echo(f"Edition {report.edition}: {len(report.sent)} reader(s) served", err=True)
     for r in report.sent:
         click.echo(f"sent: {r}")
     for path in report.written:
@@ -463,9 +475,11 @@ def _print_send(report: Any) -> bool:
 
 
 @cli.command(
-    epilog="Examples:\n\n  brief send 2025-12-08 --to readers.txt --dry-run\n\n"
-    "  BRIEF_SMTP_USER=me BRIEF_SMTP_PASSWORD=... brief send output/editions/2025-12-08 --to readers.txt "
-    "--smtp-host smtp.example.org"
+    epilog=_examples(
+        "brief send 2025-12-08 --to readers.txt --dry-run",
+        "BRIEF_SMTP_USER=me BRIEF_SMTP_PASSWORD=... brief send output/editions/2025-12-08-demo --to readers.txt "
+        "--smtp-host smtp.example.org",
+    )
 )
 @click.argument("edition")
 @click.option(
@@ -521,7 +535,7 @@ def send(
         raise PartialFailure("not every reader was served (see above); rerun to retry the rest")
 
 
-@cli.command(epilog="Examples:\n\n  brief run --to readers.txt\n\n  brief run --demo --to me@example.org --dry-run")
+@cli.command(epilog=_examples("brief run --to readers.txt", "brief run --demo --to me@example.org --dry-run"))
 @click.option("--to", "to", metavar="FILE|ADDRESS", help="Readers (default: email.to in brief.toml / BRIEF_SEND_TO).")
 @click.option("--dry-run", is_flag=True, help="Write the messages into OUT/outbox/EDITION instead of sending.")
 @send_anyway_option
@@ -565,7 +579,7 @@ def run(
         raise PartialFailure("the run finished with failures (see above)")
 
 
-@cli.command(epilog="Examples:\n\n  brief check 2025-12-08-demo\n\n  brief check output/editions/2025-12-08")
+@cli.command(epilog=_examples("brief check 2025-12-08-demo", "brief check output/editions/2025-12-08"))
 @click.argument("edition")
 @click.pass_obj
 def check(state: State, edition: str) -> None:
@@ -589,18 +603,20 @@ def check(state: State, edition: str) -> None:
         click.echo(f"  - {reason}")
     if got.recorded is not None and got.recorded.get("passed") != v.passed:
         click.echo(f"  (when built it {'passed' if got.recorded.get('passed') else 'failed'}: the settings changed)")
-    for name, at in got.overrides:
+    if got.overrides is None:
+        click.echo("  (the send ledger could not be read: whether it was sent anyway is not shown)")
+    for name, at in got.overrides or []:
         click.echo(f"  sent anyway (--send-anyway): {name} at {at}")
     if not v.passed:
         raise PartialFailure(f"{got.ref.name} fails the quality gate ({len(v.reasons)} reason(s))")
 
 
-@cli.group(epilog="Examples:\n\n  brief archive list\n\n  brief archive verify\n\n  brief archive index")
+@cli.group(epilog=_examples("brief archive list", "brief archive verify", "brief archive index"))
 def archive() -> None:
     """The archive of editions in OUT/editions: list, show, verify, index."""
 
 
-@archive.command("list", epilog="Example:\n\n  brief archive list")
+@archive.command("list", epilog=_examples("brief archive list"))
 @click.pass_obj
 def archive_list(state: State) -> None:
     """List archived editions, newest first."""
@@ -619,7 +635,7 @@ def archive_list(state: State) -> None:
         )
 
 
-@archive.command("show", epilog="Example:\n\n  brief archive show 2025-12-08-demo")
+@archive.command("show", epilog=_examples("brief archive show 2025-12-08-demo"))
 @click.argument("edition")
 @click.pass_obj
 def archive_show(state: State, edition: str) -> None:
@@ -649,7 +665,7 @@ def archive_show(state: State, edition: str) -> None:
         click.echo(f"  {f['key']}: {f['formatted']['en']} / {f['formatted']['zh-Hant']} ({f['status']})")
 
 
-@archive.command("verify", epilog="Examples:\n\n  brief archive verify\n\n  brief archive verify 2025-12-08")
+@archive.command("verify", epilog=_examples("brief archive verify", "brief archive verify 2025-12-08"))
 @click.argument("edition", required=False)
 @click.pass_obj
 def archive_verify(state: State, edition: str | None) -> None:
@@ -664,7 +680,7 @@ def archive_verify(state: State, edition: str | None) -> None:
     click.echo(f"{checked} edition(s) verified: every file matches its manifest.")
 
 
-@archive.command("index", epilog="Example:\n\n  BRIEF_PUBLIC_URL=https://brief.example.org brief archive index")
+@archive.command("index", epilog=_examples("BRIEF_PUBLIC_URL=https://brief.example.org brief archive index"))
 @click.pass_obj
 def archive_index(state: State) -> None:
     """Write OUT/index.html (both languages, newest first, by year) and, with public_url, Atom feeds per language."""
@@ -679,8 +695,10 @@ def archive_index(state: State) -> None:
 
 
 @cli.command(
-    epilog="Examples:\n\n  brief backfill --from 2025-01-01 --to 2025-12-31\n\n"
-    "  brief backfill --demo --from 2024-01-01 --to 2025-12-08 --every fomc --jobs 2"
+    epilog=_examples(
+        "brief backfill --from 2025-11-24 --to 2025-12-08",
+        "brief backfill --demo --from 2025-10-01 --to 2025-12-08 --every fomc --jobs 2",
+    )
 )
 @click.option("--from", "start", callback=_date, required=True, metavar="DATE", help="First edition date.")
 @click.option("--to", "end", callback=_date, required=True, metavar="DATE", help="Last edition date.")
@@ -729,7 +747,7 @@ def backfill(state: State, start: dt.date, end: dt.date, every: Every, jobs: int
         raise PartialFailure(f"{counts[Outcome.FAILED]} edition(s) failed")
 
 
-@cli.command(epilog="Example:\n\n  brief rebuild 2025-12-08-demo --check")
+@cli.command(epilog=_examples("brief rebuild 2025-12-08-demo --check"))
 @click.argument("edition")
 @click.option(
     "--check",
@@ -755,8 +773,9 @@ def rebuild(state: State, edition: str, check: bool) -> None:
 
 
 @cli.command(
-    epilog="Examples:\n\n  brief preview --demo --notes notes.md\n\n"
-    "  brief preview --as-of 2025-12-08 --notes notes.md --port 8000"
+    epilog=_examples(
+        "brief preview --demo --notes notes.md", "brief preview --as-of 2025-12-08 --notes notes.md --port 8000"
+    )
 )
 @as_of_option
 @notes_option
@@ -793,14 +812,14 @@ def preview(
             click.echo("Preview stopped.", err=True)
 
 
-@cli.group(epilog="Example:\n\n  brief notes check docs/examples/reference-week.md --as-of 2025-12-08")
+@cli.group(epilog=_examples("brief notes check docs/examples/reference-week.md --as-of 2025-12-08"))
 def notes() -> None:
     """Check editorial notes: live figures, claims and forecasts (docs/notes.md)."""
 
 
 @notes.command(
     "check",
-    epilog="Examples:\n\n  brief notes check notes.md --as-of 2025-12-08\n\n  brief notes check notes.md --demo",
+    epilog=_examples("brief notes check notes.md --as-of 2025-12-08", "brief notes check notes.md --demo"),
 )
 @click.argument("notes_file", metavar="NOTES", type=click.Path(dir_okay=False, path_type=Path))
 @as_of_option
@@ -831,15 +850,14 @@ def notes_check(state: State, notes_file: Path, as_of: dt.date | None, demo: boo
         raise NotesError(f"{len(failed)} of {len(rows)} claims do not hold (line {', '.join(map(str, failed))})")
 
 
-@cli.group(epilog="Example:\n\n  brief data import WALCL.csv coinmetrics_btc.csv")
+@cli.group(epilog=_examples("brief data import WALCL.csv coinmetrics_btc.csv"))
 def data() -> None:
     """Manage the real-data store: import downloaded files."""
 
 
 @data.command(
     "import",
-    epilog="Examples:\n\n  brief data import fredgraph.csv M2SL.csv\n\n"
-    "  brief data import --series WRESBAL reserves.csv",
+    epilog=_examples("brief data import fredgraph.csv M2SL.csv", "brief data import --series WRESBAL reserves.csv"),
 )
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--series", metavar="ID", help="Series id for files whose header does not name it (e.g. Date,Value).")
@@ -865,7 +883,7 @@ def data_import(state: State, files: tuple[Path, ...], series: str | None) -> No
     click.echo(f"Imported into {settings.store_path}", err=True)
 
 
-@cli.command(epilog="Examples:\n\n  brief doctor\n\n  brief doctor --offline")
+@cli.command(epilog=_examples("brief doctor", "brief doctor --offline"))
 @click.option("--offline", is_flag=True, help="Do not contact FRED or the SMTP server (their checks are skipped).")
 @click.pass_obj
 def doctor(state: State, offline: bool) -> None:
@@ -885,22 +903,29 @@ def doctor(state: State, offline: bool) -> None:
     if failed:
         raise PartialFailure(f"{len(failed)} check(s) failed: {', '.join(failed)}")
     warned = sum(c.verdict == "warn" for c in checks)
+    sending = not any(c.name == "SMTP" and c.verdict == "skip" for c in checks)
     click.echo(
-        "Everything needed to build and send the brief is in place"
-        + (f" ({warned} warning{'s' if warned > 1 else ''} above)." if warned else "."),
+        f"Everything needed to build {'and send ' if sending else ''}the brief is in place"
+        + (f" ({warned} warning{'s' if warned > 1 else ''} above)" if warned else "")
+        + ("." if sending else "; sending was not checked (no SMTP server configured, or --offline)."),
         err=True,
     )
 
 
-@cli.command(epilog="Examples:\n\n  brief init\n\n  brief init /srv/brief")
+@cli.command(epilog=_examples("brief init", "brief init /srv/brief"))
 @click.argument("directory", default=".", type=click.Path(file_okay=False, path_type=Path), metavar="[DIR]")
-@click.option("--force", is_flag=True, help="Replace files that exist already (default: refuse and change nothing).")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Write the files again although they exist (an existing brief.env and readers.txt are kept).",
+)
 @click.pass_obj
 def init(state: State, directory: Path, force: bool) -> None:
     """Set up DIR (default: here) for unattended runs: a commented brief.toml with every setting and its default,
     an example readers file, a secrets file, a systemd service and timer, and the equivalent crontab lines.
 
-    Nothing is overwritten unless --force is given. The files say what to edit; docs/unattended.md says how to
+    Nothing is overwritten unless --force is given, and even then your brief.env and readers.txt are kept. The files
+    say what to edit; docs/unattended.md says how to
     install them.
     """
     from report.pipeline.scaffold import init as scaffold

@@ -199,7 +199,9 @@ def _key_list(value: Any) -> tuple[str, ...]:
     items = value.split(",") if isinstance(value, str) else value if isinstance(value, list) else None
     if items is None or not all(isinstance(v, str) for v in items):
         raise ConfigError(f"{str(value)[:60]!r} is not a list of figure keys")
-    return tuple(dict.fromkeys(v.strip() for v in items if v.strip()))
+    if any(not v.strip() for v in items):  # "," or [""] would quietly require nothing
+        raise ConfigError(f"{str(value)[:60]!r} holds an empty figure key (an empty list, [], requires none)")
+    return tuple(dict.fromkeys(v.strip() for v in items))
 
 
 def _path(value: Any) -> Path:

@@ -52,6 +52,8 @@ class SendReport:
     aborted: str | None = None
     written: list[Path] = field(default_factory=list)
     resent: list[str] = field(default_factory=list)  # claimed by a run that died: sent again, same Message-ID
+    edition: str | None = None  # the archived edition sent (its folder name, with the revision)
+    overridden: tuple[str, ...] = ()  # the quality gate's reasons, when sent anyway (--send-anyway)
 
     @property
     def ok(self) -> bool:

@@ -16,8 +16,9 @@ from typing import Any
 from report.config import Settings
 from report.errors import ConfigError
 
-# a figure with no value to show: unavailable, or implausible (a value outside its series' range is never printed)
-NOT_AVAILABLE = ("unavailable", "implausible")
+# the statuses of a figure with a value to show (stale: shown with its date); anything else (unavailable,
+# implausible, a status this version does not know) has none
+AVAILABLE = ("ok", "stale")
 _LISTED = 6  # figures named in a reason before "and N more"
 
 
@@ -81,25 +82,41 @@ def _names(keys: Sequence[str]) -> str:
     return ", ".join(keys[:_LISTED]) + (f" and {more} more" if more > 0 else "")
 
 
+def _text(value: Any, key: str = "en") -> str | None:
+    """The English of a {language: text} field, or None when the field is not of that shape."""
+    return value.get(key) if isinstance(value, Mapping) and isinstance(value.get(key), str) else None
+
+
 def evaluate(document: Mapping[str, Any], rules: Rules) -> Verdict:
-    """The verdict on an edition from its figures document (figures.json, docs/figures.md)."""
-    figures = {f["key"]: f for f in document.get("figures", [])}
+    """The verdict on an edition from its figures document (figures.json, docs/figures.md). A figure whose status
+    is missing or unknown counts as unavailable: the gate never takes a damaged document for a sound one."""
+    listed = document.get("figures")
+    figures = {
+        f["key"]: f
+        for f in (listed if isinstance(listed, list) else [])
+        if isinstance(f, Mapping) and isinstance(f.get("key"), str)
+    }
+
+    def status(f: Mapping[str, Any]) -> str:
+        st = f.get("status")
+        return st if isinstance(st, str) else "without a status"
+
     rows: list[Row] = []
     reasons: list[str] = []
     for key in rules.required:
         fig = figures.get(key)
-        status = fig["status"] if fig is not None else "missing"
-        ok = fig is not None and status not in NOT_AVAILABLE
-        rows.append(Row(f"required: {key}", status, "available", ok))
+        found = status(fig) if fig is not None else "missing"
+        ok = found in AVAILABLE
+        rows.append(Row(f"required: {key}", found, "available", ok))
         if not ok:
-            label = fig["label"]["en"] if fig is not None else key
-            why = (fig.get("reason") or {}).get("en") if fig is not None else "the edition has no such figure"
-            reasons.append(f"required figure {key} ({label}) is {status}" + (f": {why}" if why else ""))
-    for what, statuses, limit, setting in (
-        ("unavailable", NOT_AVAILABLE, rules.max_unavailable, "quality.max_unavailable"),
-        ("stale", ("stale",), rules.max_stale, "quality.max_stale"),
+            label = (_text(fig.get("label")) if fig is not None else None) or key
+            why = _text(fig.get("reason")) if fig is not None else "the edition has no such figure"
+            reasons.append(f"required figure {key} ({label}) is {found}" + (f": {why}" if why else ""))
+    for what, counted, limit, setting in (
+        ("unavailable", lambda st: st not in AVAILABLE, rules.max_unavailable, "quality.max_unavailable"),
+        ("stale", lambda st: st == "stale", rules.max_stale, "quality.max_stale"),
     ):
-        keys = [k for k, f in figures.items() if f["status"] in statuses]
+        keys = [k for k, f in figures.items() if counted(status(f))]
         ok = len(keys) <= limit
         rows.append(Row(f"{what} figures", f"{len(keys)} of {len(figures)}", f"at most {limit}", ok))
         if not ok:

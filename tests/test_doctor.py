@@ -28,6 +28,7 @@ NAMES = [
     "Chinese font",
     "HarfBuzz subsetting",
     "WeasyPrint",
+    "quality gate",
     "store",
     "archive",
     "FRED key",

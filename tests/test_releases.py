@@ -217,7 +217,8 @@ def test_fetch_refreshes_the_calendar_from_fred_and_keeps_the_bundled_dates(tmp_
     with FakeServer() as srv:
         srv.state.fred = {"WRESBAL": FredSeries({"2025-11-26": "2880000", "2025-12-03": "2860000"})}
         # FRED lists dates only: 2024 payroll reports, the shutdown's (bundled rows win there) and a future one
-        srv.state.release_dates["50"] = ["2024-11-01", "2024-12-06", "2025-11-20", "2026-12-04"]
+        ahead = dt.date.today().year + 1  # a report still to come, whenever the test runs
+        srv.state.release_dates["50"] = ["2024-11-01", "2024-12-06", "2025-11-20", f"{ahead}-12-03"]
         client = Client("FRED", min_interval=0.0, timeout=2.0, retries=1, backoff=0.01)
         provider = FredProvider(GOOD_KEY, client, f"{srv.url}/fred")
         report = fetch(settings, providers=([provider], {}))
@@ -234,8 +235,8 @@ def test_fetch_refreshes_the_calendar_from_fred_and_keeps_the_bundled_dates(tmp_
         assert cal.published("PAYEMS", D(2024, 11, 1)) == rel.Availability(D(2024, 12, 6), "release")
         assert cal.published("PAYEMS", D(2025, 9, 1)) == rel.Availability(D(2025, 11, 20), "release")
         assert cal.published("UNRATE", D(2025, 10, 1)) is None  # the bundled "never" still stands
-        future = cal.published("PAYEMS", D(2026, 11, 1))
-        assert future == rel.Availability(D(2026, 12, 4), "release", confirmed=False)
+        future = cal.published("PAYEMS", D(ahead, 11, 1))
+        assert future == rel.Availability(D(ahead, 12, 3), "release", confirmed=False)
 
 
 def test_a_failed_calendar_refresh_keeps_the_stored_dates_and_is_reported(tmp_path):

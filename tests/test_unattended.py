@@ -341,3 +341,122 @@ def test_quality_error_is_a_failure_exit(tmp_path):
     from report.errors import ExitStatus, exit_status
 
     assert exit_status(QualityError("x")) is ExitStatus.FAILURE
+
+
+# --- what the hostile review found (/work/review14/findings.md); each failed before its fix --------------------------
+def test_send_by_name_never_falls_back_to_an_older_revision(tmp_path, demo_settings):
+    """Before: with r2 built without the e-mail, `send 2025-12-08-demo` quietly mailed r1."""
+    from report.errors import UsageError
+
+    s = demo_settings.replace(out_dir=tmp_path / "out")
+    build(s.replace(formats=("html", "email")), demo=True)
+    latest = build(s.replace(formats=("html",)), demo=True, force=True)
+    assert latest.folder.name == "2025-12-08-demo.r2"
+    for ref in ("2025-12-08-demo", "2025-12-08"):
+        with pytest.raises(UsageError, match=r"2025-12-08-demo\.r2 has no email\.eml"):
+            send(s, ref, to="ann@example.org", dry_run=True)
+
+
+def test_an_empty_figure_key_is_refused_and_an_empty_list_requires_none(tmp_path):
+    toml = tmp_path / "brief.toml"
+    for bad in ('required = [""]', 'required = ["reserves", " "]'):
+        toml.write_text(f"[quality]\n{bad}\n")
+        with pytest.raises(ConfigError, match="empty figure key"):
+            load_settings(toml, env={})
+    with pytest.raises(ConfigError, match="empty figure key"):
+        load_settings(None, env={"BRIEF_QUALITY_REQUIRED": ","})
+    toml.write_text("[quality]\nrequired = []\n")
+    assert rules(load_settings(toml, env={})).required == ()
+
+
+def test_a_damaged_or_unknown_status_is_never_taken_for_available():
+    rules_ = Rules(("a", "b", "c"), max_unavailable=10, max_stale=10)
+    v = evaluate(
+        {"figures": [{"key": "a", "status": "n/a"}, {"key": "b", "status": None, "reason": 3}, {"key": "c"}, "junk"]},
+        rules_,
+    )
+    assert [r.found for r in v.rows[:3]] == ["n/a", "without a status", "without a status"]
+    assert len(v.reasons) == 3 and v.rows[3].found == "3 of 3"
+    assert not evaluate({"figures": "junk"}, Rules(("a",), 0, 0)).passed
+
+
+def test_a_log_file_that_fails_midway_is_given_up_with_one_warning(tmp_path):
+    from report.logs import LogFile
+
+    class Full:
+        def write(self, text: str) -> int:
+            raise OSError(28, "No space left on device")
+
+        def flush(self) -> None:
+            raise OSError(28, "No space left on device")
+
+        def close(self) -> None:
+            pass
+
+    inner = Sink(tty=False)
+    log = LogFile(tmp_path / "brief.log", warn=lambda m: inner.write(m))
+    log._file = Full()  # type: ignore[assignment]  (the disk fills up after the file was opened)
+    err = LogStream(inner, stamp=True, copy=log, clock=lambda: "T")  # type: ignore[arg-type]
+    out = LogStream(Sink(tty=False), stamp=False, copy=log, clock=lambda: "T")  # type: ignore[arg-type]
+    err.write("· one\n· two\n")
+    out.write("/path\n")
+    err.close()
+    out.close()
+    assert inner.text.count("cannot write the log file (No space left on device)") == 1
+    assert "T · one\n" in inner.text and "T · two\n" in inner.text  # the command's own lines go on
+
+
+def test_a_log_file_that_is_not_a_regular_file_is_refused_before_anything_waits(tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    for target in (fifo, Path("/dev/null")):
+        r = CliRunner().invoke(cli, ["--log-file", str(target), "calendar", "--year", "2026"])
+        assert r.exit_code == 2 and "not a regular file" in r.output
+
+
+def test_send_anyway_is_said_and_recorded_only_when_someone_is_mailed(out, tmp_path):
+    with SmtpServer(tmp_path, starttls=False) as srv:
+        env = env_for(srv, tmp_path / "data", out, BRIEF_QUALITY_MAX_UNAVAILABLE="0")
+        args = ["send", "2025-12-08", "--to", "ann@example.org", "--send-anyway"]
+        first = CliRunner().invoke(cli, args, env=env)
+        assert first.exit_code == 0, first.output
+        assert "warning: sent although the quality gate failed it (--send-anyway): 1 figure is unavailable" in (
+            unstamped(first.output)
+        )
+        assert "Edition 2025-12-08-demo: 1 reader(s) served" in unstamped(first.output)
+        again = CliRunner().invoke(cli, args, env=env)  # everyone served already: nothing is sent, nothing recorded
+        assert again.exit_code == 0 and len(srv.handler.messages) == 1
+    with Store(tmp_path / "data" / "brief.sqlite") as store:
+        assert len(store.overrides("2025-12-08-demo")) == 1
+
+
+def test_check_gives_its_verdict_while_another_command_writes_the_store(out, tmp_path):
+    import sqlite3
+
+    data = tmp_path / "data"
+    Store(data / "brief.sqlite").close()
+    holder = sqlite3.connect(data / "brief.sqlite")
+    holder.execute("BEGIN EXCLUSIVE")  # a fetch in the middle of a transaction
+    try:
+        env = {"BRIEF_DATA_DIR": str(data), "BRIEF_OUT_DIR": str(out)}
+        r = CliRunner().invoke(cli, ["check", "2025-12-08-demo"], env=env)
+        assert r.exit_code == 0, r.output
+        assert ": passes" in r.output and "the send ledger could not be read" in r.output
+        d = CliRunner().invoke(cli, ["doctor", "--offline"], env=env)
+        line = next(x for x in d.output.splitlines() if x.startswith(("WARN  store", "FAIL  store")))
+        assert line.startswith("WARN  store") and "in use by another command" in line
+    finally:
+        holder.rollback()
+        holder.close()
+
+
+def test_doctor_warns_when_the_gate_lets_anything_through(tmp_path):
+    env = {"BRIEF_DATA_DIR": str(tmp_path / "data"), "BRIEF_OUT_DIR": str(tmp_path / "out")}
+    ok = CliRunner().invoke(cli, ["doctor", "--offline"], env=env)
+    assert re.search(
+        r"^OK +quality gate +8 required figure\(s\), at most 8 unavailable and 6 stale figures$", ok.output, re.M
+    )
+    toml = tmp_path / "brief.toml"
+    toml.write_text("[quality]\nrequired = []\nmax_unavailable = 1000\n")
+    off = CliRunner().invoke(cli, ["--config", str(toml), "doctor", "--offline"], env=env)
+    assert "WARN  quality gate" in off.output and "any edition passes, however empty" in off.output

@@ -66,6 +66,7 @@ def diagnose(
         _guarded("WeasyPrint", secrets, _weasyprint),
     ]
     needs_settings: list[tuple[str, Callable[[Settings], Check]]] = [
+        ("quality gate", _quality),
         ("store", _store),
         ("archive", _archive),
         ("FRED key", functools.partial(_fred, network=network)),
@@ -113,6 +114,20 @@ def _settings(
         return Check("settings", "fail", _line(str(exc))), None
     read = ", ".join(str(p) for p in files)
     return Check("settings", "ok", f"read {read}" if files else "defaults only (no brief.toml)"), settings
+
+
+def _quality(settings: Settings) -> Check:
+    """The gate before sending, as the settings make it: a gate that lets anything through is worth a warning (a
+    per-user file, say, can loosen it for every unattended run)."""
+    from report.editor import known_keys
+    from report.quality import rules
+
+    r = rules(settings)  # a ConfigError (an unknown figure) is this check's failure
+    limits = f"at most {r.max_unavailable} unavailable and {r.max_stale} stale figures"
+    detail = f"{len(r.required)} required figure(s), {limits}"
+    if not r.required and r.max_unavailable >= len(known_keys()):
+        return Check("quality gate", "warn", f"{detail}: any edition passes, however empty ([quality] in brief.toml)")
+    return Check("quality gate", "ok", detail)
 
 
 def _font(family: str) -> Check:
@@ -163,7 +178,7 @@ def _weasyprint() -> Check:
 # --- the store and the archive ---------------------------------------------------------------------------------
 def _store(settings: Settings) -> Check:
     from report.store import SCHEMA_VERSION, OutdatedStore, Store
-    from report.store.inspect import inspect_store
+    from report.store.inspect import StoreBusy, inspect_store
 
     path = settings.store_path
     if not path.exists():
@@ -172,6 +187,8 @@ def _store(settings: Settings) -> Check:
         return Check("store", "fail", f"{path} is not a file; move it away (brief fetch makes a new store)")
     try:
         facts = inspect_store(path, max_problems=MAX_STORE_PROBLEMS)
+    except StoreBusy as exc:  # a fetch or an import is writing: not a fault of the store
+        return Check("store", "warn", _line(str(exc)))
     except StoreError as exc:  # not SQLite at all, or damaged past reading: one line naming the file
         return Check("store", "fail", _line(str(exc)))
     if facts.problems != ["ok"]:

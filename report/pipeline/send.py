@@ -12,7 +12,7 @@ from report.config import Settings
 from report.deliver import SendReport, SmtpSettings, outbox_problem, read_recipients, reader_key
 from report.deliver import send as deliver
 from report.edition import Progress, quiet
-from report.errors import ArchiveError, QualityError, UsageError
+from report.errors import ArchiveError, BriefError, QualityError, UsageError
 from report.pipeline.build import Edition, build
 from report.pipeline.fetch import FetchReport, fetch
 from report.quality import Verdict, evaluate, rules
@@ -118,10 +118,10 @@ def send(
         raise ArchiveError(problem)
     recipients, invalid = read_recipients(to)
     with Store(settings.store_path) as ledger:
-        if not verdict.passed and not dry_run:
-            ledger.record_override(ref.name, verdict.reasons)
         served = ledger.sent_to(ref.variant)
         pending = sum(1 for r in recipients if reader_key(r) not in served and r.lower() not in served)
+        if not verdict.passed and not dry_run and pending:  # recorded before the first message goes out
+            ledger.record_override(ref.name, verdict.reasons)
         if on_start:
             on_start(pending)
         report = deliver(
@@ -134,6 +134,9 @@ def send(
             dry_run=outbox if dry_run else None,
         )
     report.invalid.update(invalid)
+    report.edition = ref.name
+    if not verdict.passed:
+        report.overridden = verdict.reasons
     return report
 
 
@@ -200,7 +203,7 @@ class GateReport:
     ref: archive.EditionRef
     verdict: Verdict
     recorded: dict[str, Any] | None  # the verdict the build recorded in the manifest, if any
-    overrides: list[tuple[str, str]]
+    overrides: list[tuple[str, str]] | None  # None: the send ledger could not be read
 
 
 def check(settings: Settings, edition: str) -> GateReport:
@@ -208,7 +211,7 @@ def check(settings: Settings, edition: str) -> GateReport:
     ref = archive.find(settings.out_dir, edition, having=EMAIL)
     verdict = gate(settings, ref)
     recorded = ref.manifest().get("quality")
-    overrides: list[tuple[str, str]] = []
+    overrides: list[tuple[str, str]] | None = []
     if settings.store_path.is_file():
         from report.store import OutdatedStore
 
@@ -217,4 +220,6 @@ def check(settings: Settings, edition: str) -> GateReport:
                 overrides = [(name, at) for name, at, _ in store.overrides(ref.name)]
         except OutdatedStore:  # written before the gate existed: no override can be recorded in it
             pass
+        except BriefError:  # busy or damaged: the verdict does not need the ledger
+            overrides = None
     return GateReport(ref, verdict, recorded if isinstance(recorded, dict) else None, overrides)

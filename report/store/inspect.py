@@ -7,7 +7,12 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from report.errors import StoreError
 from report.store.common import store_error
+
+
+class StoreBusy(StoreError):
+    """Another process holds the store's write lock: it cannot be checked now, which says nothing of its health."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,12 @@ def inspect_store(path: Path, *, max_problems: int = 3) -> StoreFacts:
             row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
             version = None if row is None else str(row[0])
         return StoreFacts(problems, tables, version, count("series"), count("observations"))
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise StoreBusy(
+                f"the data store {path} is in use by another command; check again when it has finished"
+            ) from exc
+        raise store_error(path, exc, "checking") from exc
     except sqlite3.Error as exc:
         raise store_error(path, exc, "checking") from exc
     finally:
