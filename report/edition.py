@@ -11,6 +11,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from report import __version__
@@ -60,6 +61,8 @@ class EditionInputs:
     vintages: Mapping[str, str] = field(default_factory=dict)  # kind of data per series, for the manifest
     parallel: bool = True  # draw charts in worker processes
     strict: bool = False  # a claim in the notes that the data contradict fails the build
+    template_cache: Path | None = None  # where compiled templates are kept between runs (none: compiled each run)
+    chart_cache: Path | None = None  # where drawn charts are kept between runs, by a digest of their inputs
 
     @property
     def variant(self) -> str:
@@ -124,7 +127,7 @@ def compute_figures(
     return compute_all(data, ctx), dict(data)
 
 
-def availability(source: ObservationSource, as_of: dt.date) -> dict[str, dict[str, tuple[str, str]]]:
+def availability(source: ObservationSource, as_of: dt.date) -> dict[str, Mapping[str, tuple[str, str]]]:
     """For every input series, how each observation's public date on ``as_of`` was decided, and that date."""
     from report.figures import INPUT_SERIES
 
@@ -181,7 +184,7 @@ def make_edition(
     s = scenario_settings(inputs.settings, inputs.notes)  # forecasts in the notes become the purchase scenarios
     inputs = dataclasses.replace(inputs, settings=s)
     cat = catalogue(s.templates_dir)
-    env = environment(s.templates_dir)
+    env = environment(s.templates_dir, cache_dir=inputs.template_cache)
     progress(f"Computing figures as of {inputs.as_of}")
     figs, data = compute_figures(inputs.source, as_of=inputs.as_of, settings=s, meetings=inputs.meetings, cat=cat)
     progress("Drawing charts")
@@ -239,10 +242,11 @@ class _Drawn:
 
 
 class _Remembered:
-    """A chart job whose charts are kept for the next build in this process with the same inputs."""
+    """A chart job whose charts are kept for the next build with the same inputs: in this process, and on disk
+    when there is a cache folder."""
 
-    def __init__(self, job: Any, key: str) -> None:
-        self._job, self._key = job, key
+    def __init__(self, job: Any, key: str, cache: Path | None) -> None:
+        self._job, self._key, self._cache = job, key, cache
         self._page: list[Chart] = []
 
     def page(self) -> list[Chart]:
@@ -250,14 +254,18 @@ class _Remembered:
         return self._page
 
     def rest(self) -> tuple[list[Chart], list[Chart]]:
+        from report.charts import cache
+
         phones, pngs = self._job.rest()
         _LAST_CHARTS.clear()
         _LAST_CHARTS[self._key] = _Drawn(self._page, phones, pngs)
+        if self._cache is not None:
+            cache.save(self._cache, self._key, self._page, phones, pngs)
         return phones, pngs
 
 
 def _charts(inputs: EditionInputs, data: Mapping[str, Any], figs: Sequence[Figure]) -> _Drawn | _Remembered:
-    from report.charts import ChartJob, ChartSettings
+    from report.charts import ChartSettings, cache
     from report.render.email import EMAIL_CHARTS
 
     s = inputs.settings
@@ -272,11 +280,16 @@ def _charts(inputs: EditionInputs, data: Mapping[str, Any], figs: Sequence[Figur
     )
     plausible = _plausible_only(data)
     png_ids = EMAIL_CHARTS if "email" in s.formats else ()
-    key = _charts_key(chart_settings, plausible, figs, png_ids)
+    # the code and style that draw the charts are part of their inputs, for the disk cache
+    key = _charts_key((chart_settings, cache.code_digest(chart_settings.style_dir)), plausible, figs, png_ids)
     if key in _LAST_CHARTS:  # the same inputs as the last build in this process (a preview after a notes edit)
         return _LAST_CHARTS[key]
+    if inputs.chart_cache is not None and (stored := cache.load(inputs.chart_cache, key)) is not None:
+        return _Drawn(*stored)  # the same inputs as an earlier run (a rebuild, a forced build of the same week)
+    from report.charts.drawing import ChartJob  # matplotlib, only when something is to be drawn
+
     job = ChartJob(chart_settings, data=plausible, figures=figs, workers=2 if inputs.parallel else 1, png_ids=png_ids)
-    return _Remembered(job, key)
+    return _Remembered(job, key, inputs.chart_cache)
 
 
 # The charts of the last build in this process, by a digest of everything they are drawn from: a preview rebuilt

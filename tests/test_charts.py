@@ -174,7 +174,7 @@ def test_phone_charts_come_beside_their_page_charts(drawn):
     assert all(c.variant == "phone" for c in svgs if c.id.endswith("-phone")) and pngs == []
     page, phone = svgs[0].data, svgs[1].data
     assert b"<text" in page and b"<text" in phone  # text kept as text (searchable, small)
-    assert b"font-size: 7.5px" in page and b"font-size: 7.5px" not in phone  # larger type on a phone
+    assert b'font-size="7.5px"' in page and b'font-size="7.5px"' not in phone  # larger type on a phone
     assert len(phone) < 80_000 and len(page) < 80_000  # small SVG: text kept as text, thinned points
 
 

@@ -8,7 +8,7 @@ import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import matplotlib
 
@@ -20,6 +20,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure as MplFigure
 
+from report.charts.chart import ChartSettings
 from report.figures import Figure
 from report.i18n import number
 
@@ -30,8 +31,6 @@ GREY = "#7f8c8d"
 ORANGE = "#e67e22"
 PURPLE = "#7d3c98"
 MAX_POINTS = 420
-ChartFormat = Literal["svg", "png", "phone"]  # "phone": SVG for a narrow screen, larger type
-PHONE_SUFFIX = "-phone"  # a phone chart's id: "sofr-phone" beside "sofr"
 # A phone-sized chart: about 390 CSS px wide at 1:1, so 9.5 pt ticks read as 12 px text.
 PHONE_RC: dict[str, Any] = {
     "figure.figsize": (4.1, 3.3),
@@ -46,33 +45,6 @@ PHONE_RC: dict[str, Any] = {
     "figure.subplot.bottom": 0.09,
 }
 LABEL_PT = 7.0  # the latest-value labels, in points (phone: +1.5)
-
-
-@dataclass(frozen=True)
-class Chart:
-    """One rendered chart."""
-
-    id: str
-    section: int
-    title: Mapping[str, str]
-    sources: tuple[str, ...]
-    data: bytes
-    mime: str
-    empty: bool = False  # no data to draw: ``data`` is empty and the edition leaves the chart out
-    variant: str = "page"  # "page" (PDF and wide screens) or "phone"
-
-
-@dataclass(frozen=True)
-class ChartSettings:
-    """Inputs a chart needs besides data: languages, cost assumptions and where the style lives."""
-
-    langs: tuple[str, ...]
-    style_dir: Path
-    as_of: dt.date
-    miner_efficiency_j_per_th: float
-    power_usd_per_kwh: float
-    font: str = "Noto Sans CJK TC"
-    phone: bool = True  # also draw each chart phone-sized (for the web page)
 
 
 def load_catalogue(style_dir: Path) -> dict[str, Any]:

@@ -7,6 +7,7 @@ import dataclasses
 import datetime as dt
 import enum
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -197,6 +198,8 @@ def _make(
             vintages=vintages,
             parallel=parallel,
             strict=strict,
+            template_cache=settings.data_dir / "cache" / "templates",
+            chart_cache=settings.data_dir / "cache" / "charts",
         )
         made = make_edition(
             inputs,
@@ -213,7 +216,7 @@ def _edition(ref: EditionRef, *, demo: bool, warnings: tuple[str, ...], status: 
 
 def figures(
     settings: Settings, *, demo: bool, as_of: dt.date | None = None, progress: Progress = quiet
-) -> tuple[dt.date, list[Figure], dict[str, dict[str, tuple[str, str]]]]:
+) -> tuple[dt.date, list[Figure], dict[str, Mapping[str, tuple[str, str]]]]:
     """The key figures for an edition date (``brief figures``), with how each input observation's availability was
     decided (``report.edition.availability``)."""
     from report.render.templating import catalogue

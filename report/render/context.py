@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from report.calendar import FomcStatus
-from report.charts import Chart
+from report.charts.chart import Chart
 from report.editor import resolve
 from report.figures import Figure
 from report.figures.bitcoin import SENSITIVITY_EFFICIENCY, SENSITIVITY_POWER

@@ -6,10 +6,11 @@ This is the only module that touches the database. An observation row is valid f
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import re
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
@@ -93,13 +94,39 @@ class ObservationSource(Protocol):
         """The release calendar the data were read with."""
         ...
 
-    def availability(self, series_id: str, as_of: dt.date) -> dict[str, tuple[str, str]]:
+    def availability(self, series_id: str, as_of: dt.date) -> Mapping[str, tuple[str, str]]:
         """``{observation date: (basis, published)}`` for a series as it stood on ``as_of`` (ISO dates)."""
         ...
 
     def first_prints(self, series_id: str, as_of: dt.date) -> tuple[pd.Series, pd.Series]:
         """Observations as first published and the one before each in that vintage (empty without vintages)."""
         ...
+
+
+class Seen(Mapping[str, tuple[str, str]]):
+    """How each observation's availability was decided and when it became public, by ISO date, found by bisection
+    in the rows read (an edition asks about the few dates its figures cite, not the 40,000 it read)."""
+
+    def __init__(self, rows: Sequence[tuple[dt.date, float | None, Availability]]) -> None:
+        self._rows = rows
+        self._days = [d for d, _, _ in rows]  # ascending: the rows come ordered by date
+
+    def __getitem__(self, day: str) -> tuple[str, str]:
+        try:
+            wanted = dt.date.fromisoformat(day)
+        except (TypeError, ValueError):
+            raise KeyError(day) from None
+        i = bisect.bisect_left(self._days, wanted)
+        if i == len(self._days) or self._days[i] != wanted:
+            raise KeyError(day)
+        seen = self._rows[i][2]
+        return seen.basis, seen.date.isoformat()
+
+    def __iter__(self) -> Iterator[str]:
+        return (d.isoformat() for d in self._days)
+
+    def __len__(self) -> int:
+        return len(self._days)
 
 
 class Store(Ledger):
@@ -116,7 +143,6 @@ class Store(Ledger):
         self.path = path
         self.readonly = readonly
         self._calendar: ReleaseCalendar | None = None
-        self._seen: dict[tuple[str, dt.date], dict[str, tuple[str, str]]] = {}  # availability of what was read
         self._visible: dict[tuple[str, dt.date], list[tuple[dt.date, float | None, Availability]]] = {}
         self._visible_version: tuple[int, int] | None = None
         try:
@@ -425,22 +451,20 @@ class Store(Ledger):
 
     def series(self, series_id: str, as_of: dt.date) -> pd.Series:
         """One series in plain units as a pandas Series indexed by date (missing values as NaN)."""
+        import numpy as np
         import pandas as pd
 
         rows = self.visible(series_id, as_of)
         scale = self.scale(series_id)
-        index = pd.DatetimeIndex([pd.Timestamp(d) for d, _, _ in rows], name="date")
-        values = [float("nan") if v is None else v * scale for _, v, _ in rows]
-        # kept beside the series, not in its attrs: pandas deep-copies attrs on every arithmetic step
-        self._seen[(series_id, as_of)] = {d.isoformat(): (a.basis, a.date.isoformat()) for d, _, a in rows}
+        days = np.array([d for d, _, _ in rows], dtype="datetime64[D]")  # one conversion, not a Timestamp a row
+        index = pd.DatetimeIndex(days.astype("datetime64[ns]"), name="date")
+        values = np.array([np.nan if v is None else v for _, v, _ in rows], dtype="float64") * scale
         return pd.Series(values, index=index, name=series_id, dtype="float64")
 
-    def availability(self, series_id: str, as_of: dt.date) -> dict[str, tuple[str, str]]:
+    def availability(self, series_id: str, as_of: dt.date) -> Mapping[str, tuple[str, str]]:
         """For each observation of a series public on ``as_of``: how that was decided and when it became public
-        (``{date: (basis, published)}``, ISO dates)."""
-        if (series_id, as_of) not in self._seen:
-            self.series(series_id, as_of)
-        return self._seen[(series_id, as_of)]
+        (``{date: (basis, published)}``, ISO dates), looked up on demand."""
+        return Seen(self.visible(series_id, as_of))
 
     def load(self, series_ids: Iterable[str], as_of: dt.date) -> dict[str, pd.Series]:
         """Several series as they stood on ``as_of``."""
