@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 SRC    := report tests benchmarks
 
-.PHONY: setup system-deps test-deps brief test lint typecheck bench clean
+.PHONY: setup system-deps test-deps brief test lint typecheck bench bench-backfill clean
 
 setup: system-deps $(STAMP)
 
@@ -41,9 +41,16 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-## Time a warm demo build (wall time, peak memory, output sizes).
+## Time a warm demo build against a plain WeasyPrint script (alternated: wall time and ratio, peak memory, output
+## sizes), then the preview refresh the same way; BENCH_RUNS timed runs of each (default 5). Results in
+## benchmarks/results/. The 52-week backfill takes several minutes: `make bench-backfill`.
+BENCH_RUNS ?= 5
 bench: setup
-	$(BIN)/python benchmarks/bench_build.py
+	$(BIN)/python benchmarks/bench_build.py --runs $(BENCH_RUNS)
+	$(BIN)/python benchmarks/bench_preview.py --runs $(BENCH_RUNS)
+
+bench-backfill: setup
+	$(BIN)/python benchmarks/bench_backfill.py --baseline
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache dist build

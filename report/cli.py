@@ -236,13 +236,25 @@ def build(
     The edition is written to a temporary folder and moved into OUT/editions/DATE[-demo] only when complete. An
     existing edition is never overwritten: it is reported as it is, and --force builds a new revision beside it.
     """
-    from report.pipeline.build import BuildStatus
-    from report.pipeline.build import build as build_edition
+    from report.render.pdf import PdfWorker
 
     settings = state.settings(langs=langs, formats=formats, out_dir=out_dir, attach_pdf=attach_pdf)
-    edition = build_edition(
-        settings, demo=demo, as_of=as_of, notes_path=notes, progress=state.progress, force=force, strict=strict
-    )
+    # the PDF worker starts before pandas and the rest are imported here, so that its import of WeasyPrint is done
+    # by the time the page is ready to lay out
+    with PdfWorker(fork="pdf" in settings.formats) as worker:
+        from report.pipeline.build import BuildStatus
+        from report.pipeline.build import build as build_edition
+
+        edition = build_edition(
+            settings,
+            demo=demo,
+            as_of=as_of,
+            notes_path=notes,
+            progress=state.progress,
+            force=force,
+            strict=strict,
+            worker=worker if "pdf" in settings.formats else None,
+        )
     if edition.status is BuildStatus.EXISTING:
         click.echo("Already built; use --force for a new revision.", err=True)
     for warning in edition.warnings:

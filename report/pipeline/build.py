@@ -37,6 +37,7 @@ from report.store import Store
 
 if TYPE_CHECKING:
     from report.editor import Checked
+    from report.render.pdf import PdfWorker
 
 
 class BuildStatus(enum.Enum):
@@ -120,9 +121,12 @@ def build(
     previous_as_of: dt.date | None = None,
     progress: Progress = quiet,
     strict: bool = False,
+    worker: PdfWorker | None = None,
 ) -> Edition:
     """Build one edition into ``out_dir/editions/<name>/``. An existing edition is kept as it is (``force`` builds
-    a new revision beside it); ``parallel=False`` draws charts and lays out the PDF in this process."""
+    a new revision beside it); ``parallel=False`` draws charts and lays out the PDF in this process. ``worker`` is
+    a PDF worker the caller started early (its WeasyPrint import then overlaps ours of pandas); the caller stops
+    it."""
     from report.notes import load_notes
 
     if settings.attach_pdf and "email" in settings.formats and "pdf" not in settings.formats:
@@ -141,7 +145,7 @@ def build(
     writer.prepare()
     name = writer.claim(variant, revision=force)
     if name is None:  # another build archived it meanwhile
-        return build(settings, demo=demo, as_of=day, progress=progress)
+        return build(settings, demo=demo, as_of=day, progress=progress, worker=worker)
     try:
         made = _make(
             settings,
@@ -154,6 +158,7 @@ def build(
             previous_as_of=previous_as_of,
             progress=progress,
             strict=strict,
+            worker=worker,
         )
         ref = writer.commit(name, made.files, made.manifest)
     finally:
@@ -173,10 +178,12 @@ def _make(
     previous_as_of: dt.date | None,
     progress: Progress,
     strict: bool = False,
+    worker: PdfWorker | None = None,
 ) -> MadeEdition:
     """Assemble the inputs from the store and make the edition in memory, with the data snapshot to archive."""
     with contextlib.ExitStack() as stack:
-        worker = stack.enter_context(pdf_worker(settings, parallel=parallel))
+        if worker is None:
+            worker = stack.enter_context(pdf_worker(settings, parallel=parallel))
         store = stack.enter_context(open_store(settings, demo=demo, progress=progress, readonly=True))
         check_as_of(day, store)
         skipped: list[str] = []  # damaged previous editions passed over, reported as warnings
