@@ -288,7 +288,14 @@ def _charts(inputs: EditionInputs, data: Mapping[str, Any], figs: Sequence[Figur
         return _Drawn(*stored)  # the same inputs as an earlier run (a rebuild, a forced build of the same week)
     from report.charts.drawing import ChartJob  # matplotlib, only when something is to be drawn
 
-    job = ChartJob(chart_settings, data=plausible, figures=figs, workers=2 if inputs.parallel else 1, png_ids=png_ids)
+    job = ChartJob(
+        chart_settings,
+        data=plausible,
+        figures=figs,
+        workers=2 if inputs.parallel else 1,
+        png_ids=png_ids,
+        rest_workers=1 if "pdf" in s.formats else None,  # on two cores: one for the PDF, one for the rest
+    )
     return _Remembered(job, key, inputs.chart_cache)
 
 

@@ -436,7 +436,8 @@ class ChartJob:
 
     Charts are independent of each other and matplotlib holds the GIL, so two processes on two cores halve the
     wall time. The page-sized SVGs the PDF needs are drawn first (``page``); the phone-sized copies and the
-    e-mail's PNGs after them (``rest``), so they are drawn while the PDF is laid out. Where fork is unavailable
+    e-mail's PNGs after them (``rest``, by ``rest_workers`` of the workers), so they are drawn while the PDF is laid
+    out. Where fork is unavailable
     the charts are drawn in this process when asked for.
     """
 
@@ -448,6 +449,7 @@ class ChartJob:
         figures: Sequence[Figure],
         workers: int = 2,
         png_ids: Sequence[str] = (),
+        rest_workers: int | None = None,
     ) -> None:
         import multiprocessing as mp
         import os
@@ -471,7 +473,9 @@ class ChartJob:
             )
             # first in, first drawn: every page chart is queued before any phone copy or PNG
             self._page = [self._pool.submit(_render_in_worker, g) for g in _split(self._page_tasks, workers)]
-            self._rest = [self._pool.submit(_render_in_worker, g) for g in _split(self._rest_tasks, workers)]
+            # the phone copies and PNGs are drawn while the PDF is laid out: one worker leaves the PDF a core
+            rest = _split(self._rest_tasks, rest_workers or workers)
+            self._rest = [self._pool.submit(_render_in_worker, g) for g in rest]
 
     def _wait(self, futures: Sequence[Any], tasks: Sequence[tuple[str, ChartFormat]]) -> list[Chart]:
         from report.procs import stop_pool
