@@ -121,3 +121,18 @@ class SmtpServer:
 
     def __exit__(self, *exc: object) -> None:
         self.controller.stop()
+
+
+def brief_env(srv: SmtpServer, data_dir: Path, out_dir: Path, **extra: str) -> dict[str, str]:
+    """The settings that point brief at ``srv`` (plain SMTP with the test login, no pacing) and at its folders."""
+    return {
+        "BRIEF_DATA_DIR": str(data_dir),
+        "BRIEF_OUT_DIR": str(out_dir),
+        "BRIEF_SMTP_HOST": "127.0.0.1",
+        "BRIEF_SMTP_PORT": str(srv.port),
+        "BRIEF_SMTP_SECURITY": "plain",
+        "BRIEF_SMTP_USER": USER,
+        "BRIEF_SMTP_PASSWORD": PASSWORD,
+        "BRIEF_SEND_PACE": "0",
+        **extra,
+    }

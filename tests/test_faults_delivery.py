@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from helpers import OFFLINE, unstamped
-from smtpserver import PASSWORD, USER, SmtpServer
+from smtpserver import PASSWORD, USER, SmtpServer, brief_env
 
 from report.cli import cli
 from report.config import Settings
@@ -47,18 +47,7 @@ def readers(n: int, tmp_path: Path) -> Path:
 
 def env_for(srv: SmtpServer, data_dir: Path, out_dir: Path, **extra: str) -> dict[str, str]:
     keep = {k: v for k, v in os.environ.items() if not k.startswith("BRIEF_")}
-    return {
-        **keep,
-        "BRIEF_DATA_DIR": str(data_dir),
-        "BRIEF_OUT_DIR": str(out_dir),
-        "BRIEF_SMTP_HOST": "127.0.0.1",
-        "BRIEF_SMTP_PORT": str(srv.port),
-        "BRIEF_SMTP_SECURITY": "plain",
-        "BRIEF_SMTP_USER": USER,
-        "BRIEF_SMTP_PASSWORD": PASSWORD,
-        "BRIEF_SEND_PACE": "0",
-        **extra,
-    }
+    return {**keep, **brief_env(srv, data_dir, out_dir, **extra)}
 
 
 def copies(srv: SmtpServer) -> Counter[str]:

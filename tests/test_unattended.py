@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from helpers import NOWHERE, OFFLINE, STAMP, unstamped
-from smtpserver import PASSWORD, USER, SmtpServer
+from smtpserver import SmtpServer, brief_env
 
 from report.archive import verify
 from report.cli import cli
@@ -106,18 +106,7 @@ def out(tmp_path_factory, demo_data_dir):
     return out
 
 
-def env_for(srv: SmtpServer, data_dir: Path, out: Path, **extra: str) -> dict[str, str]:
-    return {
-        "BRIEF_DATA_DIR": str(data_dir),
-        "BRIEF_OUT_DIR": str(out),
-        "BRIEF_SMTP_HOST": "127.0.0.1",
-        "BRIEF_SMTP_PORT": str(srv.port),
-        "BRIEF_SMTP_SECURITY": "plain",
-        "BRIEF_SMTP_USER": USER,
-        "BRIEF_SMTP_PASSWORD": PASSWORD,
-        "BRIEF_SEND_PACE": "0",
-        **extra,
-    }
+env_for = brief_env
 
 
 def test_build_records_the_verdict_in_the_manifest_and_warns(demo_settings):

@@ -37,7 +37,7 @@ SECRETS = frozenset({"fred.api_key", "glassnode.api_key", "smtp.password"})
 
 # one line per setting, keyed by its brief.toml key; a test checks every setting has one, so none can be forgotten
 DESCRIPTIONS: dict[str, str] = {
-    "data_dir": "The SQLite stores (market data, the send ledger) and the lock each brief command takes.",
+    "data_dir": "The SQLite stores (market data, the send ledger), the lock each brief command takes, and cache/.",
     "out_dir": "Where editions, the archive page and the feeds are written.",
     "langs": 'Languages of an edition: "zh-Hant", "en" or both.',
     "formats": 'What `brief build` makes: "pdf", "html", "email" (`brief run` always makes all three).',
