@@ -28,14 +28,15 @@ FORMAT = 1  # the entry's layout; a change makes older entries unreadable, hence
 
 @functools.cache
 def code_digest(style_dir: Path) -> str:
-    """A digest of what draws the charts: this package's source, the style sheet and chart catalogue, the program
-    and matplotlib versions. A change in any of them makes every older entry a miss."""
+    """A digest of what draws the charts: the program's source (the charts call the figures' and the formatting
+    code too), the style sheet and chart catalogue, the program and matplotlib versions. A change in any of them
+    makes every older entry a miss."""
     from importlib.metadata import version
 
     from report import __version__
 
     h = hashlib.sha256(f"{FORMAT}|{__version__}|{version('matplotlib')}".encode())
-    for folder in (Path(__file__).parent, style_dir):
+    for folder in (Path(__file__).parents[1], style_dir):  # report/ and the chart style
         for p in sorted(folder.rglob("*")):
             if p.is_file() and p.suffix in {".py", ".mplstyle", ".toml", ".json", ".yaml", ".csv"}:
                 h.update(p.relative_to(folder).as_posix().encode())
