@@ -275,6 +275,13 @@ def _pad(text: str, width: int) -> str:
     return text + " " * max(0, width - _width(text))
 
 
+def _table(rows: Sequence[Sequence[str]], indent: str = "") -> None:
+    """Rows as aligned columns (Chinese counted two columns wide), the first row being the header."""
+    widths = [max(_width(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for r in rows:
+        click.echo(indent + "  ".join(_pad(cell, w) for cell, w in zip(r, widths, strict=True)).rstrip())
+
+
 @cli.command(epilog=_examples("brief figures --demo", "brief figures --demo --format json --as-of 2025-06-30"))
 @as_of_option
 @click.option(
@@ -309,10 +316,8 @@ def figures(state: State, as_of: dt.date | None, fmt: str, demo: bool) -> None:
                 f.status,
             )
         )
-    widths = [max(_width(r[i]) for r in rows) for i in range(len(rows[0]))]
     click.echo(f"Key figures for {day}{' (DEMONSTRATION DATA, not market data)' if demo else ''}")
-    for r in rows:
-        click.echo("  ".join(_pad(c, w) for c, w in zip(r, widths, strict=True)).rstrip())
+    _table(rows)
     for f in figs:
         if f.reason:
             click.echo(f"{f.key}: {f.reason['en']}")
@@ -607,10 +612,8 @@ def check(state: State, edition: str) -> None:
     v = got.verdict
     table = [("check", "the edition", "allowed", "verdict")]
     table += [(r.check, r.found, r.allowed, "pass" if r.ok else "FAIL") for r in v.rows]
-    widths = [max(_width(r[i]) for r in table) for i in range(4)]
     click.echo(f"Quality gate for {got.ref.name} ({got.ref.folder}): {'passes' if v.passed else 'FAILS'}")
-    for r in table:
-        click.echo("  " + "  ".join(_pad(cell, w) for cell, w in zip(r, widths, strict=True)).rstrip())
+    _table(table, indent="  ")
     for reason in v.reasons:
         click.echo(f"  - {reason}")
     if got.recorded is not None and got.recorded.get("passed") != v.passed:
@@ -851,10 +854,8 @@ def notes_check(state: State, notes_file: Path, as_of: dt.date | None, demo: boo
         (str(line), f"{c.claim.key} {c.claim.op} {c.claim.written}", c.shown["en"] or "—", c.verdict)
         for line, c in rows
     ]
-    widths = [max(_width(r[i]) for r in table) for i in range(4)]
     click.echo(f"Claims in {notes_file} against the data of {day}:")
-    for r in table:
-        click.echo("  ".join(_pad(cell, w) for cell, w in zip(r, widths, strict=True)).rstrip())
+    _table(table)
     failed = [line for line, c in rows if c.verdict == "fails"]
     if not rows:
         click.echo("No claims in the notes.")

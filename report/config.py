@@ -295,7 +295,7 @@ _TABLES = frozenset(key.rsplit(".", 1)[0] for key in _KEYS if "." in key)
 _ENV_VARS = (*(var for _key, var, _parser in _SOURCES.values() if var), CONFIG_ENV)
 
 
-def _did_you_mean(name: str, known: Iterable[str]) -> str:
+def did_you_mean(name: str, known: Iterable[str]) -> str:
     """The hint "; did you mean X?" naming the nearest known name, or nothing when no name is close."""
     near = difflib.get_close_matches(name, list(known), n=1)
     return f"; did you mean {near[0]}?" if near else ""
@@ -321,14 +321,14 @@ def _check_keys(table: Mapping[str, Any], path: Path) -> None:
     if dotted in _TABLES:
         raise ConfigError(f"setting {dotted} in {path} must be a table ([{dotted}])")
     known = _KEYS if "." in dotted else (*_KEYS, *_TABLES)
-    raise ConfigError(f"unknown setting {dotted} in {path}{_did_you_mean(dotted, known)}")
+    raise ConfigError(f"unknown setting {dotted} in {path}{did_you_mean(dotted, known)}")
 
 
 def _check_env(env: Mapping[str, str]) -> None:
     """Reject a BRIEF_* environment variable the brief does not know, even an empty one (a typo would be ignored)."""
     for var in sorted(env):
         if var.startswith(ENV_PREFIX) and var not in _ENV_VARS:
-            raise ConfigError(f"unknown environment variable {var}{_did_you_mean(var, _ENV_VARS)}")
+            raise ConfigError(f"unknown environment variable {var}{did_you_mean(var, _ENV_VARS)}")
 
 
 def _lookup(table: Mapping[str, Any], dotted: str) -> Any:

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from report.config import Settings
+from report.config import Settings, did_you_mean
 from report.errors import ConfigError
 
 # the statuses of a figure with a value to show (stale: shown with its date); anything else (unavailable,
@@ -69,10 +69,7 @@ def rules(settings: Settings) -> Rules:
     known = known_keys()
     for key in required:
         if key not in known:
-            import difflib
-
-            near = difflib.get_close_matches(key, sorted(known), n=1)
-            hint = f"; did you mean {near[0]}?" if near else "; `brief figures` lists the keys"
+            hint = did_you_mean(key, sorted(known)) or "; `brief figures` lists the keys"
             raise ConfigError(f"quality.required: unknown figure {key!r}{hint}")
     return Rules(tuple(required), settings.quality_max_unavailable, settings.quality_max_stale)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,43 +36,44 @@ def smtp_settings(settings: Settings) -> SmtpSettings:
     )
 
 
-def checked_email(ref: archive.EditionRef) -> bytes:
-    """The edition's email.eml, once its manifest says it is the file the build wrote; ArchiveError otherwise
-    (a damaged or changed message, or a folder merely named like an edition, is never sent)."""
-    eml = ref.folder / EMAIL
-    if not eml.is_file():
-        raise UsageError(f"{ref.folder} has no {EMAIL}; build it with --format email")
+def _verified(ref: archive.EditionRef, name: str, *, who: str) -> bytes:
+    """An archived file's bytes, once the edition's manifest says they are the bytes the build wrote; ArchiveError
+    otherwise, its message starting with ``who`` ("edition 2025-12-08 is not sent")."""
     rebuild = f"rebuild it (brief build --as-of {ref.as_of.isoformat()}{' --demo' if ref.demo else ''} --force)"
     doc = archive.read_json(ref.folder / archive.MANIFEST)
     problem = archive.manifest_problem(doc) if doc is not None else "is missing or unreadable"
     if problem is not None:
-        raise ArchiveError(f"edition {ref.name} is not sent: its {archive.MANIFEST} {problem}; {rebuild}")
-    expected = ref.manifest()["files"].get(EMAIL)
+        raise ArchiveError(f"{who}: its {archive.MANIFEST} {problem}; {rebuild}")
+    expected = doc["files"].get(name)
     if expected is None:
-        raise ArchiveError(f"edition {ref.name} is not sent: its {archive.MANIFEST} lists no {EMAIL}; {rebuild}")
+        raise ArchiveError(f"{who}: its {archive.MANIFEST} lists no {name}; {rebuild}")
     try:
-        raw = eml.read_bytes()
+        raw = (ref.folder / name).read_bytes()
     except OSError as exc:
-        raise ArchiveError(f"edition {ref.name} is not sent: cannot read {EMAIL} ({exc.strerror or exc})") from exc
-    if hashlib.sha256(raw).hexdigest() != expected:  # the bytes that will be sent, not a second read
-        raise ArchiveError(
-            f"edition {ref.name} is not sent: {EMAIL} does not match its {archive.MANIFEST} (damaged or changed); "
-            f"{rebuild}"
-        )
+        raise ArchiveError(f"{who}: cannot read {name} ({exc.strerror or exc})") from exc
+    if hashlib.sha256(raw).hexdigest() != expected:  # the bytes that will be used, not a second read
+        raise ArchiveError(f"{who}: {name} does not match its {archive.MANIFEST} (damaged or changed); {rebuild}")
     return raw
+
+
+def checked_email(ref: archive.EditionRef) -> bytes:
+    """The edition's email.eml, once its manifest says it is the file the build wrote; ArchiveError otherwise
+    (a damaged or changed message, or a folder merely named like an edition, is never sent)."""
+    if not (ref.folder / EMAIL).is_file():
+        raise UsageError(f"{ref.folder} has no {EMAIL}; build it with --format email")
+    return _verified(ref, EMAIL, who=f"edition {ref.name} is not sent")
 
 
 def checked_figures(ref: archive.EditionRef) -> dict[str, Any]:
     """The edition's figures.json, once its manifest says it is the file the build wrote; ArchiveError otherwise."""
-    rebuild = f"rebuild it (brief build --as-of {ref.as_of.isoformat()}{' --demo' if ref.demo else ''} --force)"
-    expected = ref.manifest().get("files", {}).get(archive.FIGURES)
-    path = ref.folder / archive.FIGURES
-    if expected is None or not path.is_file() or archive.sha256(path) != expected:
-        raise ArchiveError(f"edition {ref.name}: its {archive.FIGURES} is missing or changed; {rebuild}")
-    doc = ref.figures()
-    if doc is None:
-        raise ArchiveError(f"edition {ref.name}: its {archive.FIGURES} is damaged; {rebuild}")
-    return doc
+    raw = _verified(ref, archive.FIGURES, who=f"edition {ref.name}")
+    try:
+        doc = json.loads(raw)
+    except ValueError:
+        doc = None
+    if (problem := archive.figures_problem(doc)) is not None:
+        raise ArchiveError(f"edition {ref.name}: its {archive.FIGURES} is damaged ({problem})")
+    return dict(doc)
 
 
 def gate(settings: Settings, ref: archive.EditionRef) -> Verdict:
@@ -142,12 +144,11 @@ def send(
 
 @dataclass
 class RunReport:
-    """What ``brief run`` did: the fetch (none with demo data), the edition, the quality gate's verdict, and the
-    send (none without readers, or when the gate refused the edition)."""
+    """What ``brief run`` did: the fetch (none with demo data), the edition, and the send (none without readers, or
+    when the quality gate refused the edition)."""
 
     edition: Edition
     fetched: FetchReport | None = None
-    verdict: Verdict | None = None
     sent: SendReport | None = None
     refused: QualityError | None = None  # the gate stopped the send: nobody was mailed
     notes: list[str] = field(default_factory=list)
@@ -183,15 +184,15 @@ def run(
     edition = build(settings, demo=demo, progress=progress)
     if not (edition.folder / EMAIL).is_file():
         edition = build(settings, demo=demo, progress=progress, force=True)
-    ref = archive.find(settings.out_dir, str(edition.folder))
-    report = RunReport(edition, fetched, gate(settings, ref))
+    report = RunReport(edition, fetched)
     recipients = to or settings.send_to
     if not recipients:
         report.notes.append("No readers configured (--to or email.to): nothing sent.")
-    elif report.verdict is not None and not report.verdict.passed and not send_anyway:
-        report.refused = refusal(ref, report.verdict)
-    else:
+        return report
+    try:
         report.sent = send(settings, str(edition.folder), to=recipients, dry_run=dry_run, send_anyway=send_anyway)
+    except QualityError as exc:  # refused before any message: the edition stays built and archived
+        report.refused = exc
     return report
 
 
