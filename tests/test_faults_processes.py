@@ -189,8 +189,9 @@ def _kill_round(
 
 @pytest.fixture
 def data(tmp_path: Path, demo_data_dir: Path) -> Path:
+    # Without the chart cache other tests' builds left there: a cached build starts no chart worker to kill.
     d = tmp_path / "data"
-    shutil.copytree(demo_data_dir, d)
+    shutil.copytree(demo_data_dir, d, ignore=shutil.ignore_patterns("cache"))
     return d
 
 
