@@ -7,6 +7,7 @@ single handler, through ``report.errors.exit_status`` (0 ok, 1 a failure the mes
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import json
@@ -54,6 +55,14 @@ class BriefGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except click.UsageError as exc:
+            # a command line that cron or a timer got wrong belongs in the log like any other error: stamped, and
+            # in --log-file (an unknown command is found before the group's callback has set the log up)
+            if _LOGGING not in ctx.meta:
+                with contextlib.suppress(click.UsageError):
+                    _log_to(ctx, ctx.params.get("log_file"))
+            exc.show(file=sys.stderr)
+            ctx.exit(exc.exit_code)
         except BriefError as exc:
             click.echo(f"Error: {exc}", err=True)
             ctx.exit(exit_status(exc))
@@ -158,10 +167,14 @@ def cli(ctx: click.Context, verbose: bool, config: Path | None, data_dir: Path |
     ctx.obj = State(verbose=verbose, config=config, data_dir=data_dir)
 
 
+_LOGGING = "brief.logging"  # ctx.meta key: standard error has been made a log (or that was tried)
+
+
 def _log_to(ctx: click.Context, log_file: Path | None) -> None:
     """Make standard error a log for this command: stamped when no terminal watches it, copied into ``log_file``."""
     from report.logs import LogFile, LogStream
 
+    ctx.meta[_LOGGING] = True  # tried once: a log file that cannot be opened is not tried again for its error
     stamp = not sys.stderr.isatty()
     if not stamp and log_file is None:
         return

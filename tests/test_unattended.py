@@ -299,6 +299,25 @@ def test_a_piped_standard_error_is_stamped_and_copied_to_the_log_file(tmp_path):
     assert all(STAMP.match(x) for x in logged[1:])
 
 
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        (["build", "--demoo"], "Error: No such option '--demoo'. Did you mean '--demo'?"),  # found by the command
+        (["biuld", "--demo"], "Error: No such command 'biuld'."),  # found before the group's callback runs; Click
+        # then suggests 'build' and 'rebuild' in words of its own
+    ],
+)
+def test_a_command_line_cron_got_wrong_is_stamped_and_logged(tmp_path, args, error):
+    log = tmp_path / "brief.log"
+    env = {**os.environ, "BRIEF_DATA_DIR": str(tmp_path / "data"), "BRIEF_OUT_DIR": str(tmp_path / "out")}
+    done = subprocess.run([*BRIEF, "--log-file", str(log), *args], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and done.stdout == "" and "Traceback" not in done.stderr
+    printed = [line for line in done.stderr.splitlines() if line]
+    assert all(STAMP.match(line) for line in printed) and unstamped(printed[-1]).startswith(error)
+    assert log.read_text().splitlines() == printed
+    assert not (tmp_path / "out").exists()
+
+
 def test_an_unwritable_log_file_is_a_usage_error(tmp_path):
     r = CliRunner().invoke(cli, ["--log-file", str(tmp_path / "no" / "such" / "x.log"), "calendar"])
     assert r.exit_code == 2 and "cannot open" in r.output and "Traceback" not in r.output
