@@ -34,6 +34,7 @@ NAMES = [
     "FRED key",
     "SMTP",
     "disk",
+    "secrets",
 ]
 WRONG_KEY = "0123456789abcdef0123456789abcdef"  # well formed, so it reaches FRED, but not the key FRED knows
 # the settings every test sets itself: none may come from the environment of whoever runs the tests
@@ -108,6 +109,7 @@ def test_a_healthy_setup_exits_0_with_a_verdict_for_every_check(store: Path) -> 
     assert v["FRED key"][0] == "WARN" and "brief data import" in v["FRED key"][1]
     assert v["SMTP"] == ("SKIP", "no SMTP server configured (smtp.host)")
     assert v["disk"][0] == "OK" and "free in" in v["disk"][1]
+    assert v["secrets"][0] == "OK" and "environment only" in v["secrets"][1]
     assert "Everything needed" in r.stderr
 
 
@@ -342,3 +344,36 @@ def test_a_check_that_raises_fails_alone_and_shows_no_secret(data_dir: Path, mon
     assert checks["archive"] == Check("archive", "fail", "RuntimeError: unexpected, with api_key=*** in it")
     assert checks["disk"].verdict == "ok"
     assert all(GOOD_KEY not in c.detail for c in checks.values())
+
+
+# --- files holding secrets --------------------------------------------------------------------------------------
+def test_a_secrets_file_others_can_read_fails_and_its_contents_are_never_shown(data_dir: Path, tmp_path: Path) -> None:
+    env_file = tmp_path / "brief.env"
+    env_file.write_text("SMTP_PASSWORD=hunter2-very-secret\n", encoding="utf-8")
+    env_file.chmod(0o644)
+    r = brief_doctor_offline(data_dir)
+    assert r.exit_code == 1, r.output
+    verdict, detail = verdicts(r)["secrets"]
+    assert verdict == "FAIL" and f"{env_file} (mode 0644)" in detail and "chmod 600" in detail
+    assert "hunter2" not in r.output
+    env_file.chmod(0o600)
+    assert run_diagnose(data_dir, network=False)["secrets"] == Check(
+        "secrets", "ok", f"readable by their owner alone: {env_file}"
+    )
+
+
+def test_a_settings_file_matters_only_when_it_holds_a_secret(data_dir: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "conf"
+    folder.mkdir()
+    cfg = folder / "brief.toml"
+    cfg.write_text('[smtp]\nhost = "smtp.example.org"\n', encoding="utf-8")
+    cfg.chmod(0o644)
+    (folder / "brief.env").write_text("FRED_API_KEY=x\n", encoding="utf-8")
+    (folder / "brief.env").chmod(0o600)  # found beside the settings file, not only in the working folder
+    checks = diagnose(cfg, overrides={"data_dir": data_dir}, network=False)
+    assert by_name(checks)["secrets"] == Check(
+        "secrets", "ok", f"readable by their owner alone: {folder / 'brief.env'}"
+    )
+    cfg.write_text('[smtp]\nhost = "smtp.example.org"\npassword = "pw-in-the-toml"\n', encoding="utf-8")
+    check = by_name(diagnose(cfg, overrides={"data_dir": data_dir}, network=False))["secrets"]
+    assert check.verdict == "fail" and f"{cfg} (mode 0644)" in check.detail and "pw-in-the-toml" not in check.detail

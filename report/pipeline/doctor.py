@@ -72,6 +72,7 @@ def diagnose(
         ("FRED key", functools.partial(_fred, network=network)),
         ("SMTP", functools.partial(_smtp, network=network)),
         ("disk", _disk),
+        ("secrets", lambda _: _secret_files(config, env)),
     ]
     for name, check in needs_settings:
         if settings is None:
@@ -333,3 +334,52 @@ def _disk(settings: Settings) -> Check:
 
 def _size(n: int) -> str:
     return f"{n / 1024 / MIB:.1f} GB" if n >= 1024 * MIB else f"{n / MIB:.0f} MB"
+
+
+# --- files holding secrets --------------------------------------------------------------------------------------
+def _secret_files(config: Path | None, env: Mapping[str, str] | None) -> Check:
+    """brief.env (beside each settings file read, and in this folder) and any settings file that sets an API key
+    or the SMTP password must be readable by their owner alone: an unattended machine keeps them for months."""
+    import stat
+    import tomllib
+
+    from report.pipeline.scaffold import SECRETS, SECRETS_FILE
+
+    settings_files = config_files(config, env)
+    candidates = [*settings_files, *(p.parent / SECRETS_FILE for p in settings_files), Path(SECRETS_FILE)]
+    seen: set[Path] = set()
+    open_to_others, kept = [], []
+    for path in (p.absolute() for p in candidates):
+        try:
+            resolved = path.resolve()
+            mode = path.stat().st_mode
+        except OSError:
+            continue  # no such file: nothing kept there
+        if resolved in seen or not stat.S_ISREG(mode):
+            continue
+        seen.add(resolved)
+        if path.name != SECRETS_FILE:  # a settings file matters only when it holds a secret itself
+            try:
+                table = tomllib.loads(path.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+                continue  # the settings check says what is wrong with it
+            if not any(_toml_has(table, key) for key in SECRETS):
+                continue
+        kept.append(path)
+        if mode & (stat.S_IRWXG | stat.S_IRWXO):
+            open_to_others.append(f"{path} (mode {stat.S_IMODE(mode):04o})")
+    if open_to_others:
+        names = ", ".join(open_to_others)
+        return Check("secrets", "fail", f"readable by others: {names}; chmod 600 each (brief init makes brief.env so)")
+    if not kept:
+        return Check(
+            "secrets", "ok", f"no {SECRETS_FILE} here or beside the settings, and no secret in them (environment only)"
+        )
+    return Check("secrets", "ok", f"readable by their owner alone: {', '.join(map(str, kept))}")
+
+
+def _toml_has(table: Mapping[str, Any], dotted: str) -> bool:
+    """Whether a brief.toml table sets ``dotted`` (``smtp.password``) to a non-empty value."""
+    section, _, key = dotted.partition(".")
+    inner = table.get(section)
+    return isinstance(inner, Mapping) and bool(inner.get(key))
