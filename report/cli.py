@@ -635,6 +635,9 @@ def check(state: State, edition: str) -> None:
         click.echo("  (the send ledger could not be read: whether it was sent anyway is not shown)")
     for name, at in got.overrides or []:
         click.echo(f"  sent anyway (--send-anyway): {name} at {at}")
+    if v.gaps:  # all of them, where a reason names six: what an editor weighs before --send-anyway
+        click.echo("Figures not current in this edition:")
+        _table([("figure", "status", "why")] + [(g.key, g.status, g.reason or "") for g in v.gaps], indent="  ")
     if not v.passed:
         raise PartialFailure(f"{got.ref.name} fails the quality gate ({len(v.reasons)} reason(s))")
 

@@ -43,11 +43,23 @@ class Row:
 
 
 @dataclass(frozen=True)
+class Gap:
+    """A figure the edition does not show as current: unavailable (or implausible, or of unknown status) or stale,
+    with the reason the edition gives (English)."""
+
+    key: str
+    status: str
+    reason: str | None
+
+
+@dataclass(frozen=True)
 class Verdict:
-    """The gate's verdict on one edition: its table and, when it fails, one reason a line."""
+    """The gate's verdict on one edition: its table, when it fails one reason a line, and every figure that is not
+    current (what `brief check` lists, whether or not the gate holds)."""
 
     rows: tuple[Row, ...]
     reasons: tuple[str, ...]
+    gaps: tuple[Gap, ...] = ()
 
     @property
     def passed(self) -> bool:
@@ -119,4 +131,5 @@ def evaluate(document: Mapping[str, Any], rules: Rules) -> Verdict:
         if not ok:
             are = "figure is" if len(keys) == 1 else "figures are"
             reasons.append(f"{len(keys)} {are} {what}, more than the {limit} allowed ({setting}): {_names(keys)}")
-    return Verdict(tuple(rows), tuple(reasons))
+    gaps = tuple(Gap(k, status(f), _text(f.get("reason"))) for k, f in figures.items() if status(f) != "ok")
+    return Verdict(tuple(rows), tuple(reasons), gaps)

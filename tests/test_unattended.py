@@ -65,6 +65,15 @@ def test_each_reason_is_one_line_and_implausible_counts_as_unavailable():
         "2 figures are stale, more than the 1 allowed (quality.max_stale): c, d",
     )
     assert all("\n" not in r for r in v.reasons)
+    # every figure not current is listed in full, beyond the six a reason names
+    assert [(g.key, g.status, g.reason) for g in v.gaps] == [
+        ("a", "unavailable", "why a"),
+        ("b", "implausible", "why b"),
+        ("c", "stale", "why c"),
+        ("d", "stale", "why d"),
+    ]
+    many = evaluate(doc(**{f"k{i}": "unavailable" for i in range(9)}), Rules((), max_unavailable=0, max_stale=0))
+    assert many.reasons[0].endswith("k0, k1, k2, k3, k4, k5 and 3 more") and len(many.gaps) == 9
     one = evaluate(doc(a="unavailable"), Rules((), max_unavailable=0, max_stale=0))
     assert one.reasons == ("1 figure is unavailable, more than the 0 allowed (quality.max_unavailable): a",)
 
@@ -156,6 +165,12 @@ def test_send_refuses_an_edition_that_fails_the_gate_and_mails_nobody(out, tmp_p
     assert "(when built it passed: the settings changed)" in r.output
     ok = CliRunner().invoke(cli, ["check", "2025-12-08-demo"], env={**env, "BRIEF_QUALITY_MAX_UNAVAILABLE": "8"})
     assert ok.exit_code == 0 and ": passes" in ok.output
+    # a passing edition still lists what it does not show as current, with the edition's own reason
+    figures = json.loads(next(out.glob("editions/2025-12-08-demo/figures.json")).read_text())["figures"]
+    gaps = [f for f in figures if f["status"] != "ok"]
+    assert gaps and "Figures not current in this edition:" in ok.output
+    for f in gaps:
+        assert re.search(rf"^  {f['key']} +{f['status']} +{re.escape(f['reason']['en'])}$", ok.output, re.M), f["key"]
 
 
 def test_a_passing_edition_is_sent_without_an_override(out, tmp_path):
