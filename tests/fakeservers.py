@@ -11,7 +11,7 @@ Faults are queued per path prefix; every request is logged:
   after prompt headers), for at most ``drip_limit`` seconds
 - "endless": status 200 and a JSON-looking body that never ends (at most ``endless_limit`` bytes)
 - "echo": HTTP 400 whose message repeats the API key the request carried (query or X-Api-Key header); "echo-upper":
-  the same in upper case
+  the same in upper case; "echo-text": as plain text (not FRED's XML), the key straddling its 200th character
 - "noisy": HTTP 400 whose message holds a forged line, a raw CR, C1 CSI (0x9B), U+202E and 5,000 more characters
 """
 
@@ -145,6 +145,10 @@ class Handler(BaseHTTPRequestHandler):
                 self._send(400, _fred_error(message), "text/xml")
             else:
                 self._send(400, json.dumps({"error": message}).encode(), "application/json")
+        elif fault == "echo-text":  # a proxy's or a mirror's page: no FRED XML, the key where a cut would fall
+            key = dict(urllib.parse.parse_qsl(url.query)).get("api_key", "")
+            message = "-" * (200 - len(key) // 2) + f" api_key {key} is not registered."
+            self._send(400, message.encode(), "text/plain")
         elif fault in {"echo", "echo-upper"}:
             key = dict(urllib.parse.parse_qsl(url.query)).get("api_key") or self.headers.get("X-Api-Key", "")
             key = key.upper() if fault == "echo-upper" else key

@@ -238,6 +238,16 @@ def test_a_good_fred_key_is_accepted(data_dir: Path, fred: FakeServer) -> None:
     assert GOOD_KEY not in r.output
 
 
+def test_a_key_echoed_in_a_long_plain_text_answer_is_not_shown_even_in_part(data_dir: Path, fred: FakeServer) -> None:
+    fred.state.faults["/fred/"] = ["echo-text"]
+    r = brief_doctor(data_dir, env=fred_env(fred, WRONG_KEY))
+    assert r.exit_code == 1, r.output
+    verdict, detail = verdicts(r)["FRED key"]
+    assert verdict == "FAIL" and "api_key" in detail
+    shown = {WRONG_KEY[i : i + 6] for i in range(len(WRONG_KEY) - 5)}  # no six characters of it in a row
+    assert not any(piece in r.output for piece in shown), detail
+
+
 @pytest.mark.parametrize("fault", [None, "echo", "echo-upper"])
 def test_a_refused_fred_key_fails_and_is_never_shown(data_dir: Path, fred: FakeServer, fault: str | None) -> None:
     """FRED's answer is quoted; "echo" is a server that repeats the key in its message, which is redacted."""

@@ -254,7 +254,8 @@ def _fred(settings: Settings, *, network: bool) -> Check:
     try:
         client.open(f"{root}/series?{query}")
     except urllib.error.HTTPError as exc:
-        body = exc.read().decode("utf-8", errors="replace")
+        # redacted whole before anything is parsed or cut from it: a key cut in two is no longer recognised
+        body = redact(exc.read().decode("utf-8", errors="replace"), secrets)
         said = _line(_fred_message(body), secrets)
         if "api_key" in body.lower():
             return Check("FRED key", "fail", _line(f"FRED refused the key (HTTP {exc.code}: {said})", secrets))
