@@ -76,8 +76,9 @@ def _idna(domain: str) -> str:
 def reader_key(addr: str) -> str:
     """The key one reader is known by (de-duplication and the send ledger): the local part as given (case-folded,
     as the ledger always stored it) and the domain lower-cased and IDNA-encoded, so ``user@bücher.de`` and
-    ``user@xn--bcher-kva.de`` are one reader."""
-    local, _, domain = addr.rpartition("@")
+    ``user@xn--bcher-kva.de`` are one reader; the local part in Unicode's NFC (RFC 6532), so ``jürgen`` typed with a
+    combining umlaut is the same reader."""
+    local, _, domain = unicodedata.normalize("NFC", addr).rpartition("@")
     try:
         domain = _idna(domain)
     except UnicodeError:
@@ -157,7 +158,11 @@ def read_recipients(spec: str) -> tuple[list[str], dict[str, str]]:
     """Addresses from a file (one or more a line, separated by "," or ";"; # comments) or from
     ADDRESS[,ADDRESS...]; every address is served or reported, duplicates (by ``reader_key``) dropped."""
     path = Path(spec)
-    if path.is_file():
+    try:
+        is_file = path.is_file()
+    except OSError:  # a list of addresses longer than a file name may be ("File name too long") names no file
+        is_file = False
+    if is_file:
         try:
             lines = path.read_text(encoding="utf-8").splitlines()
         except (OSError, UnicodeDecodeError) as exc:
@@ -241,7 +246,8 @@ def outbox_problem(folder: Path) -> str | None:
 
 
 def _write_outbox(template: EmailMessage, edition: str, *, pending: Sequence[str], folder: Path) -> list[Path]:
-    """A dry run: one .eml per reader in ``folder``; nothing is sent or recorded. Links are never followed."""
+    """A dry run: one .eml per reader in ``folder`` (an earlier dry run's messages removed); nothing is sent or
+    recorded. Links are never followed."""
     written = []
     try:
         for level in (folder.parent, folder):  # OUT/outbox, then OUT/outbox/EDITION: neither may be a link
@@ -250,6 +256,8 @@ def _write_outbox(template: EmailMessage, edition: str, *, pending: Sequence[str
             level.mkdir(exist_ok=True)
         if problem := outbox_problem(folder):  # replaced in the meantime
             raise ArchiveError(problem)
+        for old in folder.glob("*.eml"):  # the outbox holds this dry run's messages only, not an earlier run's
+            old.unlink()  # a link is removed, never followed
         for n, r in enumerate(pending, 1):
             path = folder / _outbox_name(n, r)
             with contextlib.suppress(FileNotFoundError):

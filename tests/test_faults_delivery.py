@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+import unicodedata
 from collections import Counter
 from email import policy
 from pathlib import Path
@@ -201,9 +202,18 @@ def test_hostile_reader_files(edition, tmp_path, demo_settings):
     from report.archive import verify
 
     assert verify(edition.folder) == []  # the outbox is outside the edition, not part of it
+    # the next dry run's outbox holds its own messages only
+    again = send(s, str(edition.folder), to="bo@example.org", dry_run=True)
+    assert sorted(outbox.iterdir()) == again.written and len(again.written) == 1
     shutil.rmtree(outbox)
     with pytest.raises(UsageError):
         read_recipients("nobody")
+    # a list longer than a file name may be is a list, not a crash ("File name too long")
+    many = ",".join(f"reader.number{i}@example-company.org" for i in range(1, 10))
+    assert len(many.encode()) > 255 and len(read_recipients(many)[0]) == 9
+    # one reader, however the umlaut was typed (NFC, or "u" and a combining diaeresis)
+    nfc, nfd = (unicodedata.normalize(form, "jürgen@example.org") for form in ("NFC", "NFD"))
+    assert nfc != nfd and read_recipients(f"{nfc},{nfd}")[0] == [nfc]
 
 
 def test_send_by_date_takes_the_latest_revision(edition, tmp_path, demo_settings):
