@@ -66,6 +66,10 @@ class BriefGroup(click.Group):
         except BriefError as exc:
             click.echo(f"Error: {exc}", err=True)
             ctx.exit(exit_status(exc))
+        except OSError as exc:  # what the system refused and no layer foresaw (a name too long): one line, not a trace
+            where = f" ({click.format_filename(exc.filename)})" if exc.filename is not None else ""
+            click.echo(f"Error: {exc.strerror or exc}{where}", err=True)
+            ctx.exit(1)
         except KeyboardInterrupt as exc:
             click.echo("Interrupted.", err=True)
             ctx.exit(exit_status(exc))

@@ -4,6 +4,7 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from helpers import unstamped
 
 from report import __version__
 from report.cli import cli
@@ -172,3 +173,15 @@ def test_one_table_maps_errors_to_exit_codes(exc, code):
 
     cls = getattr(errors, exc, None) or KeyboardInterrupt
     assert errors.exit_status(cls("x")) == code
+
+
+@pytest.mark.parametrize("option", ["--data-dir", "--out"])
+def test_a_folder_name_the_system_refuses_is_one_line_not_a_traceback(run, tmp_path, option):
+    too_long = str(tmp_path / ("n" * 300))  # one name over the 255 bytes a file name may have
+    args = (
+        ["--data-dir", too_long, "build", "--demo"] if option == "--data-dir" else ["build", "--demo", option, too_long]
+    )
+    r = run(*args)
+    assert r.exit_code == 1 and "Traceback" not in r.output
+    [line] = r.output.strip().splitlines()
+    assert unstamped(line).startswith("Error: ") and "too long" in line
