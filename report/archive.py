@@ -215,10 +215,19 @@ def find(out_dir: Path, ref: str, *, having: str | None = None) -> EditionRef:
     editions = list_editions(out_dir)  # newest first, the latest revision of each variant before older ones
     if having is not None and not (".r" in ref and any(r.name == ref for r in editions)):
         # a name or a date: the latest revision of each variant it names (an older revision is never picked for
-        # having the file), those with the file first, then the variant named exactly, then real data before demo
+        # having the file), those with the file first, then the variant named exactly, then real data before demo,
+        # then the edition in both languages before a one-language variant
         found = [r for r in editions if ref in (r.variant, r.as_of.isoformat())]
         latest = [r for i, r in enumerate(found) if all(o.variant != r.variant for o in found[:i])]
-        ranked = sorted(latest, key=lambda r: (not (r.folder / having).is_file(), r.variant != ref, r.demo))
+        ranked = sorted(
+            latest,
+            key=lambda r: (
+                not (r.folder / having).is_file(),
+                r.variant != ref,
+                r.demo,
+                r.variant != edition_name(r.as_of, demo=r.demo, langs=("zh-Hant", "en")),
+            ),
+        )
         if ranked:
             return ranked[0]
     for match in (

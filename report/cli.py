@@ -14,7 +14,7 @@ import json
 import sys
 import time
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -486,6 +486,21 @@ send_anyway_option = click.option(
 )
 
 
+@contextlib.contextmanager
+def _served_if_interrupted() -> Iterator[list[str]]:
+    """A list for the readers served as they are; when Ctrl-C or SIGTERM stops the send, they are printed before
+    it unwinds (a message in flight is finished and recorded first: report.deliver)."""
+    served: list[str] = []
+    try:
+        yield served
+    except KeyboardInterrupt:
+        if served:
+            click.echo(f"{len(served)} reader(s) served before the interruption; a rerun sends to the rest", err=True)
+        for r in served:
+            click.echo(f"sent: {r}")
+        raise
+
+
 def _print_send(report: Any) -> bool:
     for reason in report.overridden:
         click.echo(f"warning: sent although the quality gate failed it (--send-anyway): {reason}", err=True)
@@ -495,6 +510,13 @@ def _print_send(report: Any) -> bool:
         click.echo(f"Edition {report.edition}: {len(report.sent)} reader(s) served", err=True)
     for r in report.sent:
         click.echo(f"sent: {r}")
+    for r in report.resent:
+        click.echo(
+            f"warning: {r} was sent again: a run that stopped without a trace (kill -9, a power cut) had handed "
+            "the server this message, which may then arrive twice (the same Message-ID lets mail programs drop "
+            "the copy)",
+            err=True,
+        )
     for path in report.written:
         click.echo(str(path))
     if report.already:
@@ -551,10 +573,17 @@ def send(
     from report.pipeline.send import send as send_edition
 
     settings = state.settings(smtp_host=smtp_host, smtp_port=smtp_port, smtp_security=smtp_security)
-    with click.progressbar(length=0, label="Sending", file=sys.stderr, show_pos=True) as bar:
+    with (
+        _served_if_interrupted() as served,
+        click.progressbar(length=0, label="Sending", file=sys.stderr, show_pos=True) as bar,
+    ):
 
         def start(n: int) -> None:
             bar.length = n
+
+        def sent(r: str) -> None:
+            served.append(r)
+            bar.update(1)
 
         report = send_edition(
             settings,
@@ -563,7 +592,7 @@ def send(
             dry_run=dry_run,
             send_anyway=send_anyway,
             on_start=start,
-            on_sent=lambda r: bar.update(1),
+            on_sent=sent,
         )
     if not _print_send(report):
         raise PartialFailure("not every reader was served (see above); rerun to retry the rest")
@@ -597,9 +626,17 @@ def run(
     from report.pipeline.send import run as run_once
 
     settings = state.settings(smtp_host=smtp_host, smtp_port=smtp_port, smtp_security=smtp_security)
-    report = run_once(settings, demo=demo, to=to, dry_run=dry_run, send_anyway=send_anyway, progress=state.progress)
-    if report.fetched is not None:
-        _print_fetch_failures(report.fetched)
+    with _served_if_interrupted() as served:
+        report = run_once(
+            settings,
+            demo=demo,
+            to=to,
+            dry_run=dry_run,
+            send_anyway=send_anyway,
+            progress=state.progress,
+            on_fetched=_print_fetch_failures,  # before the build, which may then fail for what was not fetched
+            on_sent=served.append,
+        )
     for warning in report.edition.warnings:
         click.echo(f"warning: {warning}", err=True)
     click.echo(str(report.edition.folder))

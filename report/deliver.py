@@ -19,6 +19,7 @@ from pathlib import Path
 
 from report.config import Security
 from report.errors import ArchiveError, BriefError, UsageError
+from report.procs import interrupts_deferred
 from report.render.email import personalize
 from report.store import Store
 
@@ -345,22 +346,25 @@ def send(
             key = keys[r]
             earlier = claimed.get(key) or claimed.get(r.lower())
             msg = personalize(template, r, edition, message_id=earlier)
-            ledger.claim_send(edition, key, str(msg["Message-ID"]))
-            try:
-                refused = _deliver_one(smtp, msg, envelope_from, r)
-            except (smtplib.SMTPException, OSError) as exc:
-                report.aborted = f"the connection to {smtp_settings.host} was lost ({exc}); rerun to send the rest"
-                break
-            if refused is not None:
-                ledger.release_claim(edition, key)
-                report.refused[r] = refused
-                continue
-            ledger.record_send(edition, key, str(msg["Message-ID"]))
-            report.sent.append(r)
-            if earlier is not None:
-                report.resent.append(r)
-            if on_sent:
-                on_sent(r)
+            # from the claim to the record a Ctrl-C or SIGTERM waits (at most the SMTP timeout): cut in between,
+            # a message the server took would stay unrecorded and be sent again
+            with interrupts_deferred():
+                ledger.claim_send(edition, key, str(msg["Message-ID"]))
+                try:
+                    refused = _deliver_one(smtp, msg, envelope_from, r)
+                except (smtplib.SMTPException, OSError) as exc:
+                    report.aborted = f"the connection to {smtp_settings.host} was lost ({exc}); rerun to send the rest"
+                    break
+                if refused is not None:
+                    ledger.release_claim(edition, key)
+                    report.refused[r] = refused
+                    continue
+                ledger.record_send(edition, key, str(msg["Message-ID"]))
+                report.sent.append(r)
+                if earlier is not None:
+                    report.resent.append(r)
+                if on_sent:
+                    on_sent(r)
     finally:
         with contextlib.suppress(smtplib.SMTPException, OSError):
             smtp.quit()

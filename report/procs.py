@@ -16,9 +16,10 @@ import sys
 import threading
 import time
 from types import FrameType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the command line imports this module at start: keep it light
+    from collections.abc import Iterator
     from concurrent.futures import ProcessPoolExecutor
 
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
@@ -41,6 +42,49 @@ def install_termination_handlers() -> None:
     for sig in TERMINATING:
         if signal.getsignal(sig) is signal.SIG_DFL:
             signal.signal(sig, _terminate)
+
+
+@contextlib.contextmanager
+def interrupts_deferred() -> Iterator[None]:
+    """Ctrl-C, SIGTERM and SIGHUP held back while the block runs and acted on when it ends: for a step that must
+    not be cut in two (a message the server may have accepted, and its record in the send ledger). The block must
+    bound its own waits (the SMTP timeout does); a second signal meanwhile is acted on at once. Outside the main
+    thread nothing is held back (only the main thread may set handlers)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held = (signal.SIGINT, *TERMINATING)
+    before: dict[int, Any] = {int(sig): signal.getsignal(sig) for sig in held}
+    caught: list[int] = []
+
+    def act(signum: int) -> None:
+        handler = before[signum]
+        if callable(handler):
+            handler(signum, None)  # raises: KeyboardInterrupt, or Terminated
+        elif handler == signal.SIG_DFL:
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)  # what the signal would have done
+
+    def hold(signum: int, frame: FrameType | None) -> None:
+        if caught:  # asked twice: stop now
+            restore()
+            act(signum)
+        caught.append(signum)
+
+    def restore() -> None:
+        for sig, handler in before.items():
+            if handler is not None:
+                signal.signal(sig, handler)
+
+    for sig, handler in before.items():
+        if handler not in (signal.SIG_IGN, None):  # an ignored signal (nohup) stays ignored
+            signal.signal(sig, hold)
+    try:
+        yield
+    finally:
+        restore()
+        if caught:
+            act(caught[0])
 
 
 def _prctl_death_signal() -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import ipaddress
 import socket
@@ -60,6 +61,7 @@ class Received:
 class Handler:
     refuse: set[str] = field(default_factory=set)
     messages: list[Received] = field(default_factory=list)
+    delay: float = 0.0  # seconds before the 250 that accepts a message (a slow server: a window to be cut in)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refuse:
@@ -68,6 +70,8 @@ class Handler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            await asyncio.sleep(self.delay)
         self.messages.append(
             Received(
                 envelope.mail_from,

@@ -115,6 +115,34 @@ def test_kill_9_in_mid_list_misses_no_one_and_repeats_only_the_message_in_flight
         assert again.returncode == 0 and sum(copies(srv).values()) == sum(got.values())
 
 
+def test_sigterm_in_mid_list_finishes_the_message_in_flight_and_mails_no_one_twice(edition, tmp_path):
+    """Before: SIGTERM (systemctl stop, shutdown) while the server was answering a message raised at once, so the
+    message was accepted but never recorded and the rerun mailed that reader again: 8 of 10 stops did."""
+    n, stops = 30, 4
+    rng = random.Random(21)
+    with SmtpServer(tmp_path, starttls=False) as srv:
+        srv.handler.delay = 0.15  # most of the time is spent waiting for the server's 250
+        env = env_for(srv, tmp_path / "data", edition.folder.parents[1])
+        cmd = [*BRIEF, "send", str(edition.folder), "--to", str(readers(n, tmp_path))]
+        for _ in range(stops):
+            before = len(srv.handler.messages)
+            proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            deadline = time.monotonic() + 60
+            while len(srv.handler.messages) < before + 2 and proc.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.01)
+            time.sleep(rng.uniform(0.0, 0.15))  # anywhere in the next message's round trip
+            proc.send_signal(signal.SIGTERM)
+            out, err = proc.communicate(timeout=30)
+            assert proc.returncode == 130 and "Interrupted." in err and "Traceback" not in err, err
+            # the readers served before the stop are listed, as a finished run lists them
+            served = [line.removeprefix("sent: ") for line in out.splitlines() if line.startswith("sent: ")]
+            assert served == [r for m in srv.handler.messages[before:] for r in m.rcpt_tos]
+        done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        assert len(copies(srv)) == n and set(copies(srv).values()) == {1}  # every reader once, none twice
+        assert "sent again" not in done.stderr
+
+
 def test_a_locked_ledger_after_acceptance_is_retried_not_aborted(edition, tmp_path, demo_settings):
     """Before: the store locked for over 5 s after the server accepted aborted the run, and the reader got a
     second copy on the rerun."""
@@ -227,6 +255,26 @@ def test_send_by_date_takes_the_latest_revision(edition, tmp_path, demo_settings
     assert report.written[0].parent == out / "outbox" / forced.folder.name
     report = send(s, "2025-12-08-demo", to="bo@example.org", dry_run=True)
     assert report.written[0].parent == out / "outbox" / forced.folder.name
+
+
+def test_one_copy_per_edition_date_whatever_language_variant(edition, tmp_path, demo_settings):
+    """Before: once an English-only variant with an e-mail was built, `send DATE` switched to it and mailed readers
+    already sent the bilingual edition a second copy (the ledger was keyed by variant)."""
+    out = tmp_path / "out"
+    shutil.copytree(edition.folder.parents[1], out, ignore=shutil.ignore_patterns("outbox"))
+    s = demo_settings.replace(out_dir=out, formats=("html", "email"), data_dir=tmp_path / "data")
+    with SmtpServer(tmp_path, starttls=False) as srv:
+        s = smtp_settings_for(s, edition.folder, srv).replace(out_dir=out, data_dir=tmp_path / "data")
+        first = send(s, "2025-12-08", to="v1@example.org")
+        assert first.edition == "2025-12-08-demo" and first.sent == ["v1@example.org"]
+        english = build(s.replace(langs=("en",)), demo=True)
+        assert english.folder.name == "2025-12-08-demo-en" and (english.folder / "email.eml").is_file()
+        again = send(s, "2025-12-08", to="v1@example.org,v2@example.org")
+        assert again.edition == "2025-12-08-demo"  # the bilingual edition, though the English one is newer
+        assert again.already == ["v1@example.org"] and again.sent == ["v2@example.org"]
+        variant = send(s, "2025-12-08-demo-en", to="v1@example.org,v2@example.org,v3@example.org")
+        assert variant.already == ["v1@example.org", "v2@example.org"] and variant.sent == ["v3@example.org"]
+        assert sorted(copies(srv).items()) == [("v1@example.org", 1), ("v2@example.org", 1), ("v3@example.org", 1)]
 
 
 # The hostile tester's delivery findings (each test failed before its fix).

@@ -257,3 +257,30 @@ def test_termination_handlers_keep_an_ignored_signal_ignored() -> None:
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=30)
     assert done.returncode == 0 and done.stdout.strip() == "interrupted", done.stderr
+
+
+@pytest.mark.parametrize(
+    ("signals", "printed"),
+    [
+        ("TERM", ["in the block", "the block ended", "Terminated"]),  # held back to the end of the block
+        ("INT", ["in the block", "the block ended", "KeyboardInterrupt"]),
+        ("TERM TERM", ["in the block", "Terminated"]),  # asked twice: at once
+    ],
+)
+def test_interrupts_are_held_back_to_the_end_of_a_deferred_block(signals: str, printed: list[str]) -> None:
+    script = f"""
+import os, signal
+from report.procs import install_termination_handlers, interrupts_deferred
+install_termination_handlers()
+try:
+    with interrupts_deferred():
+        print("in the block", flush=True)
+        for name in {signals.split()!r}:
+            os.kill(os.getpid(), getattr(signal, "SIG" + name))
+        print("the block ended", flush=True)
+    print("not reached", flush=True)
+except KeyboardInterrupt as exc:
+    print(type(exc).__name__, flush=True)
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=30)
+    assert done.stdout.splitlines() == printed, done.stderr

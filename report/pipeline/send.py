@@ -170,6 +170,8 @@ def run(
     dry_run: bool = False,
     send_anyway: bool = False,
     progress: Progress = quiet,
+    on_fetched: Callable[[FetchReport], None] | None = None,
+    on_sent: Callable[[str], None] | None = None,
 ) -> RunReport:
     """Fetch (unless demo), build PDF, HTML and e-mail, check the quality gate and send to readers not yet served:
     idempotent, for cron. An edition that fails the gate is not mailed unless ``send_anyway``.
@@ -181,6 +183,8 @@ def run(
     fetched = None
     if not demo:
         fetched = fetch(settings, on_series=lambda sid, provider: progress(f"{provider}: {sid}"))
+        if on_fetched is not None:
+            on_fetched(fetched)
     edition = build(settings, demo=demo, progress=progress)
     if not (edition.folder / EMAIL).is_file():
         edition = build(settings, demo=demo, progress=progress, force=True)
@@ -190,7 +194,9 @@ def run(
         report.notes.append("No readers configured (--to or email.to): nothing sent.")
         return report
     try:
-        report.sent = send(settings, str(edition.folder), to=recipients, dry_run=dry_run, send_anyway=send_anyway)
+        report.sent = send(
+            settings, str(edition.folder), to=recipients, dry_run=dry_run, send_anyway=send_anyway, on_sent=on_sent
+        )
     except QualityError as exc:  # refused before any message: the edition stays built and archived
         report.refused = exc
     return report

@@ -27,12 +27,16 @@ _MARK_SENT = (
 
 
 _REVISION = re.compile(r"\.r\d+$")
+_DATED = re.compile(r"^(\d{4}-\d{2}-\d{2}(?:-demo)?)(?:-[A-Za-z][A-Za-z-]*)?$")  # date, -demo, -languages
 
 
 def edition_key(edition: str) -> str:
-    """The ledger key of an edition: its variant, the name without the revision (2025-12-08-demo.r2 ->
-    2025-12-08-demo), so a reader gets one copy per edition whatever revision is sent."""
-    return _REVISION.sub("", edition)
+    """The ledger key of an edition: its date and whether it is the demo, without the revision or the language
+    variant (2025-12-08-demo.r2 and 2025-12-08-demo-en -> 2025-12-08-demo), so a reader gets one copy per edition
+    date whatever revision or language variant is sent."""
+    name = _REVISION.sub("", edition)
+    m = _DATED.match(name)
+    return m.group(1) if m else name
 
 
 def _journal_rows(raw: bytes) -> list[tuple[str, str, str, str]]:
@@ -101,13 +105,13 @@ class Ledger:
             raise StoreError(f"cannot remove the send journal {self.journal_path}: {exc.strerror or exc}") from exc
 
     def _rows(self, edition: str, state: str) -> list[tuple[str, str, str]]:
-        """(edition, recipient, Message-ID) of an edition's variant in ``state``: its own key, and the rows older
-        versions recorded under a revision's name (2025-12-08.r2)."""
+        """(edition, recipient, Message-ID) of an edition's date in ``state``: rows under its key, under a language
+        variant's name (2025-12-08-en) and under a revision's name (2025-12-08.r2, as older versions recorded)."""
         key = edition_key(edition)
         rows = self._ledger().execute(
             "SELECT edition, recipient, message_id FROM sends"
-            " WHERE state = ? AND (edition = ? OR (edition >= ? AND edition < ?))",
-            (state, key, key + ".r", key + ".s"),
+            " WHERE state = ? AND (edition = ? OR (edition >= ? AND edition < ?) OR (edition >= ? AND edition < ?))",
+            (state, key, key + ".r", key + ".s", key + "-", key + "."),
         )
         return [(e, r, m) for e, r, m in rows if edition_key(e) == key]
 
@@ -120,17 +124,20 @@ class Ledger:
             )
 
     def overrides(self, edition: str) -> list[tuple[str, str, list[str]]]:
-        """(edition, when, reasons) of every ``--send-anyway`` recorded for an edition's variant, oldest first."""
+        """(edition, when, reasons) of every ``--send-anyway`` recorded for an edition's date (any revision or
+        language variant), oldest first."""
         key = edition_key(edition)
         rows = self._db.execute(  # reads only: no journal to merge, so a read-only store will do
             "SELECT edition, recorded_at, reasons FROM send_overrides"
-            " WHERE edition = ? OR (edition >= ? AND edition < ?) ORDER BY recorded_at",
-            (key, key + ".r", key + ".s"),
+            " WHERE edition = ? OR (edition >= ? AND edition < ?) OR (edition >= ? AND edition < ?)"
+            " ORDER BY recorded_at",
+            (key, key + ".r", key + ".s", key + "-", key + "."),
         )
         return [(e, at, reasons.split("\n")) for e, at, reasons in rows if edition_key(e) == key]
 
     def sent_to(self, edition: str) -> set[str]:
-        """Recipients (lower-case) whose copy of an edition (any revision of it) a server has accepted."""
+        """Recipients (lower-case) whose copy of an edition (any revision or language variant of its date) a server
+        has accepted."""
         return {r for _, r, _ in self._rows(edition, "sent")}
 
     def claimed(self, edition: str) -> dict[str, str]:
