@@ -205,6 +205,42 @@ def test_run_after_a_failed_fetch_builds_but_mails_nobody(tmp_path):
     assert json.loads((edition / "manifest.json").read_text())["quality"]["passed"] is False
 
 
+def test_a_rerun_after_the_data_are_fixed_releases_the_held_edition(tmp_path, monkeypatch):
+    """Before: `brief run` reused the edition the gate held whatever data arrived since, though the refusal said
+    "fix the data and rebuild" and --help "rerunning it rebuilds": only `brief build --force` released it."""
+    from report.pipeline import send as send_module
+    from report.pipeline.fetch import FetchReport
+
+    # the providers are down (test_run_after_a_failed_fetch... asks them); here the data come by import
+    monkeypatch.setattr(send_module, "fetch", lambda settings, on_series=None: FetchReport())
+    data, out = tmp_path / "data", tmp_path / "out"
+
+    def imported(sid: str) -> None:
+        csv = tmp_path / f"{sid}.csv"
+        csv.write_text(f"observation_date,{sid}\n2025-11-19,2850000\n2025-11-26,2870000\n2025-12-03,2880000\n")
+        assert CliRunner().invoke(cli, ["--data-dir", str(data), "data", "import", str(csv)]).exit_code == 0
+
+    gate = {
+        "BRIEF_QUALITY_REQUIRED": "reserves",
+        "BRIEF_QUALITY_MAX_UNAVAILABLE": "99",
+        "BRIEF_QUALITY_MAX_STALE": "99",
+    }
+    imported("WALCL")  # not the reserves the gate requires
+    with SmtpServer(tmp_path, starttls=False) as srv:
+        env = env_for(srv, data, out, **gate)
+        held = CliRunner().invoke(cli, ["run", "--to", "ann@example.org"], env=env)
+        assert held.exit_code == 1 and "required figure reserves (" in unstamped(held.output), held.output
+        again = CliRunner().invoke(cli, ["run", "--to", "ann@example.org"], env=env)  # nothing new: no new revision
+        assert again.exit_code == 1 and "fails the quality gate: building it again" in unstamped(again.output)
+        assert len(list((out / "editions").iterdir())) == 1
+        imported("WRESBAL")  # the data fixed
+        released = CliRunner().invoke(cli, ["run", "--to", "ann@example.org"], env=env)
+        assert [m.rcpt_tos for m in srv.handler.messages] == [["ann@example.org"]], released.output
+    editions = sorted(p.name for p in (out / "editions").iterdir())
+    assert len(editions) == 2 and editions[1].endswith(".r2")
+    assert all(verify(out / "editions" / name) == [] for name in editions)
+
+
 def test_run_with_send_anyway_records_the_override(tmp_path, demo_settings):
     with SmtpServer(tmp_path, starttls=False) as srv:
         env = env_for(srv, demo_settings.data_dir, tmp_path / "out", BRIEF_QUALITY_MAX_UNAVAILABLE="0")

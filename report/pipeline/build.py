@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from report.archive import SNAPSHOT, EditionRef, EditionWriter, edition_name, previous
+from report.archive import FIGURES, SNAPSHOT, EditionRef, EditionWriter, edition_name, previous
 from report.calendar import Meeting, load_calendar
 from report.config import Settings
 from report.edition import (
@@ -82,7 +82,7 @@ def _previous(
 
     An archived edition whose figures.json is damaged (unreadable, or not of the shape docs/figures.md documents)
     is skipped, with a warning added to ``warnings``, and the one before it is used: it is never fatal."""
-    from report.archive import FIGURES, figures_problem, list_editions, read_json
+    from report.archive import figures_problem, list_editions, read_json
 
     if previous_as_of is not None:
         from report.render.templating import catalogue
@@ -122,11 +122,13 @@ def build(
     progress: Progress = quiet,
     strict: bool = False,
     worker: PdfWorker | None = None,
+    unless_unchanged: bool = False,
 ) -> Edition:
     """Build one edition into ``out_dir/editions/<name>/``. An existing edition is kept as it is (``force`` builds
-    a new revision beside it); ``parallel=False`` draws charts and lays out the PDF in this process. ``worker`` is
-    a PDF worker the caller started early (its WeasyPrint import then overlaps ours of pandas); the caller stops
-    it."""
+    a new revision beside it; with ``unless_unchanged`` too, the new revision is archived only when its figures
+    differ from the latest one's, else that one is returned as EXISTING); ``parallel=False`` draws charts and lays
+    out the PDF in this process. ``worker`` is a PDF worker the caller started early (its WeasyPrint import then
+    overlaps ours of pandas); the caller stops it."""
     from report.notes import load_notes
 
     if settings.attach_pdf and "email" in settings.formats and "pdf" not in settings.formats:
@@ -160,10 +162,18 @@ def build(
             strict=strict,
             worker=worker,
         )
+        if unless_unchanged and existing is not None and _same_figures(existing, made.files[FIGURES]):
+            return _edition(existing, demo=demo, warnings=(), status=BuildStatus.EXISTING)
         ref = writer.commit(name, made.files, made.manifest)
     finally:
         writer.release(name)
     return _edition(ref, demo=demo, warnings=(*warnings, *made.warnings), status=BuildStatus.BUILT)
+
+
+def _same_figures(ref: EditionRef, figures_json: bytes) -> bool:
+    """Whether an archived edition has the same key figures (values, dates, statuses, reasons) as a new build."""
+    old = ref.figures()
+    return old is not None and old.get("figures") == json.loads(figures_json).get("figures")
 
 
 def _make(

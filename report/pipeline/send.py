@@ -14,7 +14,7 @@ from report.deliver import SendReport, SmtpSettings, outbox_problem, read_recipi
 from report.deliver import send as deliver
 from report.edition import Progress, quiet
 from report.errors import ArchiveError, BriefError, QualityError, UsageError
-from report.pipeline.build import Edition, build
+from report.pipeline.build import BuildStatus, Edition, build
 from report.pipeline.fetch import FetchReport, fetch
 from report.quality import Verdict, evaluate, rules
 from report.store import Store
@@ -86,7 +86,8 @@ def refusal(ref: archive.EditionRef, verdict: Verdict) -> QualityError:
     lines = "".join(f"\n  - {reason}" for reason in verdict.reasons)
     return QualityError(
         f"edition {ref.name} fails the quality gate; nobody was mailed:{lines}\n"
-        "Fix the data (brief fetch, brief data import) and rebuild, relax [quality] in brief.toml, "
+        "Fix the data (brief fetch, brief data import) and run brief run again (or brief build --force), "
+        "relax [quality] in brief.toml, "
         "or send it regardless with --send-anyway (recorded in the send ledger)."
     )
 
@@ -142,6 +143,14 @@ def send(
     return report
 
 
+def _passes(settings: Settings, edition: Edition) -> bool:
+    """Whether an archived edition passes the quality gate now (a damaged one does not)."""
+    try:
+        return gate(settings, archive.find(settings.out_dir, str(edition.folder))).passed
+    except BriefError:
+        return False
+
+
 @dataclass
 class RunReport:
     """What ``brief run`` did: the fetch (none with demo data), the edition, and the send (none without readers, or
@@ -188,6 +197,11 @@ def run(
     edition = build(settings, demo=demo, progress=progress)
     if not (edition.folder / EMAIL).is_file():
         edition = build(settings, demo=demo, progress=progress, force=True)
+    elif edition.status is BuildStatus.EXISTING and not _passes(settings, edition):
+        # held by the gate: built again from what the store holds now, so data fixed since release it; a new
+        # revision only when its figures differ (a rerun with nothing new adds none)
+        progress(f"{edition.folder.name} fails the quality gate: building it again from the data the store holds now")
+        edition = build(settings, demo=demo, progress=progress, force=True, unless_unchanged=True)
     report = RunReport(edition, fetched)
     recipients = to or settings.send_to
     if not recipients:
