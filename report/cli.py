@@ -621,8 +621,8 @@ def run(
     Rerunning it sends only to readers not yet served; an edition the gate held is built again from the data the
     store holds now (a new revision when its figures changed), so fixing the data releases it. An edition that
     fails the quality gate ([quality] in brief.toml; see `brief check`) is built and archived but mailed to
-    nobody, unless --send-anyway. Exit code 1 if fetching or sending failed for anything or the gate refused the edition (the
-    edition is still built from what the store holds).
+    nobody, unless --send-anyway. Exit code 1 if fetching or sending failed for anything or the gate refused the
+    edition (the edition is still built from what the store holds).
     """
     from report.pipeline.send import run as run_once
 
