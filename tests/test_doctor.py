@@ -172,7 +172,8 @@ def test_an_unknown_key_in_brief_toml_fails_the_settings_naming_the_nearest_key(
     v = verdicts(r)
     assert v["settings"] == ("FAIL", f"unknown setting smpt.host in {cfg}; did you mean smtp.host?")
     assert v["Chinese font"][0] == "OK"  # checked with the default font all the same
-    assert all(v[name] == ("SKIP", "settings did not load") for name in NAMES[4:])
+    assert all(v[name] == ("SKIP", "settings did not load") for name in NAMES[4:-1])
+    assert v["secrets"][0] == "OK"  # the files are checked all the same
 
 
 def test_the_settings_name_the_files_read(data_dir: Path, tmp_path: Path) -> None:
@@ -387,3 +388,27 @@ def test_a_settings_file_matters_only_when_it_holds_a_secret(data_dir: Path, tmp
     cfg.write_text('[smtp]\nhost = "smtp.example.org"\npassword = "pw-in-the-toml"\n', encoding="utf-8")
     check = by_name(diagnose(cfg, overrides={"data_dir": data_dir}, network=False))["secrets"]
     assert check.verdict == "fail" and f"{cfg} (mode 0644)" in check.detail and "pw-in-the-toml" not in check.detail
+    # a settings file that does not load is still looked at: a typo beside a password others can read
+    cfg.write_text('[smtp]\nhots = "x"\npassword = "pw-in-the-toml"\n', encoding="utf-8")
+    checks = by_name(diagnose(cfg, overrides={"data_dir": data_dir}, network=False))
+    assert checks["settings"].verdict == "fail" and checks["secrets"].verdict == "fail"
+    assert "pw-in-the-toml" not in checks["secrets"].detail
+
+
+def test_an_output_or_data_folder_that_cannot_be_written_fails(
+    data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: with both folders on a read-only mount the doctor said everything was in place, and `run` failed."""
+    a_file = tmp_path / "not-a-folder"
+    a_file.write_text("x", encoding="utf-8")
+    disk = run_diagnose(a_file / "data", network=False)["disk"]
+    assert disk.verdict == "fail" and f"{a_file} is not a folder" in disk.detail
+    import os
+
+    real_access = os.access
+    read_only = tmp_path / "ro"
+    read_only.mkdir()
+    monkeypatch.setattr(os, "access", lambda p, mode: Path(p) != read_only and real_access(p, mode))
+    monkeypatch.setenv("BRIEF_OUT_DIR", str(read_only / "out"))  # as root, a read-only mount is what refuses
+    disk = run_diagnose(data_dir, network=False)["disk"]
+    assert disk.verdict == "fail" and f"the output folder {read_only / 'out'} cannot be written" in disk.detail

@@ -72,13 +72,14 @@ def diagnose(
         ("FRED key", functools.partial(_fred, network=network)),
         ("SMTP", functools.partial(_smtp, network=network)),
         ("disk", _disk),
-        ("secrets", lambda _: _secret_files(config, env)),
     ]
     for name, check in needs_settings:
         if settings is None:
             checks.append(Check(name, "skip", NO_SETTINGS))
         else:
             checks.append(_guarded(name, secrets, functools.partial(check, settings)))
+    # the files alone, so it also runs when the settings do not load (a mistyped key beside a readable password)
+    checks.append(_guarded("secrets", secrets, functools.partial(_secret_files, config, env)))
     return checks
 
 
@@ -320,10 +321,25 @@ def _smtp(settings: Settings, *, network: bool) -> Check:
 
 
 # --- the disk --------------------------------------------------------------------------------------------------
-def _disk(settings: Settings) -> Check:
-    folder = settings.out_dir.absolute()
-    while not folder.exists() and folder != folder.parent:  # not made yet: the disk it will be made on
+def _nearest_existing(path: Path) -> Path:
+    """``path``, or its nearest parent that exists (where a folder not made yet will be made)."""
+    folder = path.absolute()
+    while not folder.exists() and folder != folder.parent:
         folder = folder.parent
+    return folder
+
+
+def _disk(settings: Settings) -> Check:
+    import os
+
+    # both folders must take new files: editions and the outbox; the lock, the store and the send ledger
+    for what, path in (("output", settings.out_dir), ("data", settings.data_dir)):
+        where = _nearest_existing(path)
+        if not where.is_dir():
+            return Check("disk", "fail", f"the {what} folder {path} cannot be made: {where} is not a folder")
+        if not os.access(where, os.W_OK | os.X_OK):  # asks the system; writes nothing
+            return Check("disk", "fail", f"the {what} folder {path} cannot be written ({where} is read-only to us)")
+    folder = _nearest_existing(settings.out_dir)  # not made yet: the disk it will be made on
     free = shutil.disk_usage(folder).free
     where = f"{_size(free)} free in {folder}"
     if free < MIN_FREE_BYTES:
