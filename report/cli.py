@@ -502,8 +502,9 @@ def _served_if_interrupted() -> Iterator[list[str]]:
 
 
 def _print_send(report: Any) -> bool:
-    for reason in report.overridden:
-        click.echo(f"warning: sent although the quality gate failed it (--send-anyway): {reason}", err=True)
+    done = "sent" if report.sent else "written (dry run)" if report.written else "not sent"
+    for reason in report.overridden if (report.sent or report.written) else ():
+        click.echo(f"warning: {done} although the quality gate failed it (--send-anyway): {reason}", err=True)
     if not (report.sent or report.already or report.written or report.refused or report.invalid or report.aborted):
         click.echo("warning: the readers list names nobody: nothing sent", err=True)
     if report.sent:

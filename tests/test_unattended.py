@@ -485,6 +485,15 @@ def test_send_anyway_is_said_and_recorded_only_when_someone_is_mailed(out, tmp_p
         assert "Edition 2025-12-08-demo: 1 reader(s) served" in unstamped(first.output)
         again = CliRunner().invoke(cli, args, env=env)  # everyone served already: nothing is sent, nothing recorded
         assert again.exit_code == 0 and len(srv.handler.messages) == 1
+        assert "although the quality gate" not in again.output
+        dry = CliRunner().invoke(
+            cli, ["send", "2025-12-08", "--to", "bo@example.org", "--send-anyway", "--dry-run"], env=env
+        )
+        assert "warning: written (dry run) although the quality gate failed it" in unstamped(dry.output)
+    # the server cannot be reached: nobody mailed, so no override is left on record and none is claimed
+    unreachable = {**env, "BRIEF_SMTP_PORT": "9"}
+    r = CliRunner().invoke(cli, ["send", "2025-12-08", "--to", "cy@example.org", "--send-anyway"], env=unreachable)
+    assert r.exit_code != 0 and "although the quality gate" not in r.output
     with Store(tmp_path / "data" / "brief.sqlite") as store:
         assert len(store.overrides("2025-12-08-demo")) == 1
 

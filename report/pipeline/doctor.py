@@ -334,11 +334,11 @@ def _disk(settings: Settings) -> Check:
 
     # both folders must take new files: editions and the outbox; the lock, the store and the send ledger
     for what, path in (("output", settings.out_dir), ("data", settings.data_dir)):
-        where = _nearest_existing(path)
-        if not where.is_dir():
-            return Check("disk", "fail", f"the {what} folder {path} cannot be made: {where} is not a folder")
-        if not os.access(where, os.W_OK | os.X_OK):  # asks the system; writes nothing
-            return Check("disk", "fail", f"the {what} folder {path} cannot be written ({where} is read-only to us)")
+        existing = _nearest_existing(path)
+        if not existing.is_dir():
+            return Check("disk", "fail", f"the {what} folder {path} cannot be made: {existing} is not a folder")
+        if not os.access(existing, os.W_OK | os.X_OK):  # asks the system; writes nothing
+            return Check("disk", "fail", f"the {what} folder {path} cannot be written ({existing} is read-only to us)")
     folder = _nearest_existing(settings.out_dir)  # not made yet: the disk it will be made on
     free = shutil.disk_usage(folder).free
     where = f"{_size(free)} free in {folder}"

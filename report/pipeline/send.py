@@ -123,19 +123,24 @@ def send(
     with Store(settings.store_path) as ledger:
         served = ledger.sent_to(ref.variant)
         pending = sum(1 for r in recipients if reader_key(r) not in served and r.lower() not in served)
+        override = None
         if not verdict.passed and not dry_run and pending:  # recorded before the first message goes out
-            ledger.record_override(ref.name, verdict.reasons)
+            override = ledger.record_override(ref.name, verdict.reasons)
         if on_start:
             on_start(pending)
-        report = deliver(
-            template,
-            ref.variant,
-            recipients=recipients,
-            ledger=ledger,
-            smtp_settings=smtp_settings(settings),
-            on_sent=on_sent,
-            dry_run=outbox if dry_run else None,
-        )
+        try:
+            report = deliver(
+                template,
+                ref.variant,
+                recipients=recipients,
+                ledger=ledger,
+                smtp_settings=smtp_settings(settings),
+                on_sent=on_sent,
+                dry_run=outbox if dry_run else None,
+            )
+        finally:  # however it ended: an override under which nobody was mailed is no override
+            if override is not None and not (ledger.sent_to(ref.variant) - served):
+                ledger.drop_override(override)
     report.invalid.update(invalid)
     report.edition = ref.name
     if not verdict.passed:

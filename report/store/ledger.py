@@ -115,13 +115,20 @@ class Ledger:
         )
         return [(e, r, m) for e, r, m in rows if edition_key(e) == key]
 
-    def record_override(self, edition: str, reasons: Sequence[str]) -> None:
-        """Record that an edition failing the quality gate is being sent anyway (before any message goes out)."""
+    def record_override(self, edition: str, reasons: Sequence[str]) -> int:
+        """Record that an edition failing the quality gate is being sent anyway (before any message goes out);
+        the record's id, for ``drop_override`` when nobody was mailed after all."""
         with self.transaction() as db:
-            db.execute(
+            cur = db.execute(
                 "INSERT INTO send_overrides(edition, recorded_at, reasons) VALUES (?, ?, ?)",
                 (edition, _now(), "\n".join(reasons)),
             )
+            return int(cur.lastrowid or 0)
+
+    def drop_override(self, record: int) -> None:
+        """Forget an override under which no message went out (the server could not be reached, say)."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM send_overrides WHERE rowid = ?", (record,))
 
     def overrides(self, edition: str) -> list[tuple[str, str, list[str]]]:
         """(edition, when, reasons) of every ``--send-anyway`` recorded for an edition's date (any revision or
