@@ -280,3 +280,14 @@ def test_a_folder_name_with_a_line_break_is_refused(tmp_path):
     r = _init(str(tmp_path / "a\nb"))
     assert r.exit_code == 2 and "control character" in r.output
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_dollar_in_the_folder_is_doubled_in_execstart_only(tmp_path):
+    """Before: Environment= had "$$HOME" too, which systemd leaves as two dollars there (it expands no variables in
+    Environment=), so BRIEF_CONFIG named a file that does not exist."""
+    folder = tmp_path / "50%off $HOME"
+    assert _init(str(folder)).exit_code == 0
+    service = (folder / "liquidity-brief.service").read_text()
+    assert f'Environment="BRIEF_CONFIG={tmp_path}/50%%off $HOME/brief.toml"' in service
+    [exec_start] = [line for line in service.splitlines() if line.startswith("ExecStart=")]
+    assert f'"{tmp_path}/50%%off $$HOME/readers.txt"' in exec_start

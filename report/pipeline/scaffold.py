@@ -296,10 +296,13 @@ def _unit_path(path: Path) -> str:
     return str(path).replace("%", "%%")
 
 
-def _unit_arg(text: str) -> str:
+def _unit_arg(text: str, *, variables: bool = True) -> str:
     """One argument of a systemd command line or assignment, as written when it is plain, else double-quoted with
-    \\ and " escaped; % (a specifier) and $ (a variable) doubled either way."""
-    escaped = text.replace("%", "%%").replace("$", "$$")
+    \\ and " escaped; % (a specifier) doubled, and $ where it starts a variable (``variables``: ExecStart= does,
+    Environment= does not, where "$" has no special meaning and "$$" would stay two)."""
+    escaped = text.replace("%", "%%")
+    if variables:
+        escaped = escaped.replace("$", "$$")
     if _PLAIN.fullmatch(text):
         return escaped
     return '"' + escaped.replace("\\", "\\\\").replace('"', '\\"') + '"'
@@ -335,7 +338,7 @@ Type=oneshot
 WorkingDirectory={_unit_path(folder)}
 # the secrets: FRED_API_KEY, BRIEF_SMTP_USER, BRIEF_SMTP_PASSWORD, GLASSNODE_API_KEY
 EnvironmentFile={_unit_path(folder / SECRETS_FILE)}
-Environment={_unit_arg(f"BRIEF_CONFIG={folder / SETTINGS_FILE}")}
+Environment={_unit_arg(f"BRIEF_CONFIG={folder / SETTINGS_FILE}", variables=False)}
 ExecStart={" ".join(_unit_arg(a) for a in argv)}
 # a run takes minutes; a hung one is stopped (SIGTERM stops brief and its workers) rather than
 # keep the data folder locked
