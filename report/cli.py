@@ -157,7 +157,8 @@ def _examples(*lines: str) -> str:
     "--log-file",
     type=click.Path(dir_okay=False, path_type=Path),
     metavar="FILE",
-    help="Also append every progress, warning and error line to FILE, each with its time (ISO 8601).",
+    help="Also append every line to FILE, each with its time (ISO 8601): progress, warnings and errors, and what "
+    "standard output printed (edition paths, sent: lines).",
 )
 @click.pass_context
 def cli(ctx: click.Context, verbose: bool, config: Path | None, data_dir: Path | None, log_file: Path | None) -> None:
@@ -961,9 +962,11 @@ def data_import(state: State, files: tuple[Path, ...], series: str | None) -> No
 def doctor(state: State, offline: bool) -> None:
     """Check that this machine can build and send the brief, one verdict a line; exit 1 if any check fails.
 
-    Checks the Chinese font and HarfBuzz subsetting, WeasyPrint, the store (integrity, schema version), the archive,
-    the settings files, the FRED key (accepted by FRED, when the network is there), the SMTP server and its login
-    (no message is sent) and the free disk in the output folder.
+    Checks the settings files, the Chinese font and HarfBuzz subsetting, WeasyPrint, the quality gate (a warning when
+    it lets anything through), the store (integrity, schema version), the archive, the FRED key (accepted by FRED,
+    when the network is there), the SMTP server and its login (no message is sent), the output and data folders
+    (writable, free disk) and the files holding secrets (brief.env, a settings file with a key or password: others
+    must not be able to read them).
     """
     from report.pipeline.doctor import diagnose
 
