@@ -184,16 +184,22 @@ def _log_to(ctx: click.Context, log_file: Path | None) -> None:
     if not stamp and log_file is None:
         return
     copy = None
+    unopened = None
     if log_file is not None:
         try:
             copy = LogFile(log_file.expanduser(), warn=lambda message: sys.stderr.write(message))
-        except OSError as exc:
+        except OSError as exc:  # as a log that fails midway: said once, and the command goes on (a send too)
             where = click.format_filename(log_file)  # a name that is not UTF-8 is shown, not crashed on
-            raise click.BadParameter(f"cannot open {where}: {exc.strerror or exc}", param_hint="--log-file") from None
-        ctx.call_on_close(copy.close)
+            unopened = (
+                f"warning: cannot open the log file {where} ({exc.strerror or exc}); the command goes on without it"
+            )
+        else:
+            ctx.call_on_close(copy.close)
     original = sys.stderr
     stream = LogStream(original, stamp=stamp, copy=copy)
     sys.stderr = stream
+    if unopened is not None:
+        click.echo(unopened, err=True)
     out = sys.stdout
     if copy is not None:  # the log also keeps what a run printed for scripts (edition paths, readers served)
         sys.stdout = LogStream(out, stamp=False, copy=copy)
