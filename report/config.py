@@ -204,8 +204,30 @@ def _key_list(value: Any) -> tuple[str, ...]:
     return tuple(dict.fromkeys(v.strip() for v in items))
 
 
+def _text(value: Any) -> str:
+    """Text: a TOML string or an environment variable (an array or a number is a slip, not text; the value itself
+    is not shown, since it may be a password)."""
+    if not isinstance(value, str):
+        raise ConfigError(f"must be text in quotes, not a TOML {_toml_type(value)}")
+    return value
+
+
+def _toml_type(value: Any) -> str:
+    kinds = ((bool, "boolean"), (int, "integer"), (float, "float"), (list, "array"), (dict, "table"))
+    return next((name for kind, name in kinds if isinstance(value, kind)), "date or time")
+
+
+def _addresses(value: Any) -> str:
+    """Readers: a file, or addresses separated by commas, or a TOML array of addresses."""
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return ", ".join(value)
+    return _text(value)
+
+
 def _path(value: Any) -> Path:
-    return Path(str(value)).expanduser()
+    if not isinstance(value, str | os.PathLike):
+        raise ConfigError(f"must be a path in quotes, not a TOML {_toml_type(value)}")
+    return Path(value).expanduser()
 
 
 # field -> (toml key path, environment variable, parser)
@@ -216,7 +238,7 @@ _SOURCES: dict[str, tuple[str, str | None, Callable[[Any], Any]]] = {
     "formats": ("formats", "BRIEF_FORMAT", lambda v: cast(tuple[Format, ...], parse_list(v, FORMATS, "format"))),
     "fomc_calendar": ("fomc_calendar", "BRIEF_FOMC_CALENDAR", _path),
     "templates_dir": ("templates_dir", "BRIEF_TEMPLATES_DIR", _path),
-    "cjk_font": ("fonts.cjk", "BRIEF_CJK_FONT", str),
+    "cjk_font": ("fonts.cjk", "BRIEF_CJK_FONT", _text),
     "miner_efficiency_j_per_th": ("miner.efficiency_j_per_th", "BRIEF_MINER_EFFICIENCY", _float),
     "power_usd_per_kwh": ("miner.power_usd_per_kwh", "BRIEF_POWER_PRICE", _float),
     "rmp_monthly_usd": ("rmp.monthly_usd", "BRIEF_RMP_MONTHLY_USD", _float_list),
@@ -224,31 +246,31 @@ _SOURCES: dict[str, tuple[str, str | None, Callable[[Any], Any]]] = {
     "rmp_months": ("rmp.months", "BRIEF_RMP_MONTHS", _int),
     "sofr_lookback_days": ("sofr.lookback_days", "BRIEF_SOFR_LOOKBACK_DAYS", _int),
     "qt_end": ("qt_end", "BRIEF_QT_END", _date),
-    "fred_api_key": ("fred.api_key", "FRED_API_KEY", str),
-    "glassnode_api_key": ("glassnode.api_key", "GLASSNODE_API_KEY", str),
-    "fred_url": ("fred.url", "BRIEF_FRED_URL", str),
-    "mempool_url": ("mempool.url", "BRIEF_MEMPOOL_URL", str),
-    "coingecko_url": ("coingecko.url", "BRIEF_COINGECKO_URL", str),
-    "bgeometrics_url": ("bgeometrics.url", "BRIEF_BGEOMETRICS_URL", str),
-    "coinmetrics_url": ("coinmetrics.url", "BRIEF_COINMETRICS_URL", str),
-    "glassnode_url": ("glassnode.url", "BRIEF_GLASSNODE_URL", str),
+    "fred_api_key": ("fred.api_key", "FRED_API_KEY", _text),
+    "glassnode_api_key": ("glassnode.api_key", "GLASSNODE_API_KEY", _text),
+    "fred_url": ("fred.url", "BRIEF_FRED_URL", _text),
+    "mempool_url": ("mempool.url", "BRIEF_MEMPOOL_URL", _text),
+    "coingecko_url": ("coingecko.url", "BRIEF_COINGECKO_URL", _text),
+    "bgeometrics_url": ("bgeometrics.url", "BRIEF_BGEOMETRICS_URL", _text),
+    "coinmetrics_url": ("coinmetrics.url", "BRIEF_COINMETRICS_URL", _text),
+    "glassnode_url": ("glassnode.url", "BRIEF_GLASSNODE_URL", _text),
     "http_timeout": ("http.timeout", "BRIEF_HTTP_TIMEOUT", _float),
-    "email_from": ("email.from", "BRIEF_EMAIL_FROM", str),
-    "email_reply_to": ("email.reply_to", "BRIEF_EMAIL_REPLY_TO", str),
-    "public_url": ("email.public_url", "BRIEF_PUBLIC_URL", str),
-    "unsubscribe_url": ("email.unsubscribe_url", "BRIEF_UNSUBSCRIBE_URL", str),
-    "unsubscribe_mailto": ("email.unsubscribe_mailto", "BRIEF_UNSUBSCRIBE_MAILTO", str),
+    "email_from": ("email.from", "BRIEF_EMAIL_FROM", _text),
+    "email_reply_to": ("email.reply_to", "BRIEF_EMAIL_REPLY_TO", _text),
+    "public_url": ("email.public_url", "BRIEF_PUBLIC_URL", _text),
+    "unsubscribe_url": ("email.unsubscribe_url", "BRIEF_UNSUBSCRIBE_URL", _text),
+    "unsubscribe_mailto": ("email.unsubscribe_mailto", "BRIEF_UNSUBSCRIBE_MAILTO", _text),
     "attach_pdf": ("email.attach_pdf", "BRIEF_ATTACH_PDF", lambda v: str(v).lower() in {"1", "true", "yes"}),
-    "send_to": ("email.to", "BRIEF_SEND_TO", str),
-    "smtp_host": ("smtp.host", "BRIEF_SMTP_HOST", str),
+    "send_to": ("email.to", "BRIEF_SEND_TO", _addresses),
+    "smtp_host": ("smtp.host", "BRIEF_SMTP_HOST", _text),
     "smtp_port": ("smtp.port", "BRIEF_SMTP_PORT", _int),
     "smtp_security": (
         "smtp.security",
         "BRIEF_SMTP_SECURITY",
         lambda v: cast(Security, parse_list(v, SECURITY, "SMTP security")[0]),
     ),
-    "smtp_user": ("smtp.user", "BRIEF_SMTP_USER", str),
-    "smtp_password": ("smtp.password", "BRIEF_SMTP_PASSWORD", str),
+    "smtp_user": ("smtp.user", "BRIEF_SMTP_USER", _text),
+    "smtp_password": ("smtp.password", "BRIEF_SMTP_PASSWORD", _text),
     "smtp_cafile": ("smtp.cafile", "BRIEF_SMTP_CAFILE", _path),
     "smtp_timeout": ("smtp.timeout", "BRIEF_SMTP_TIMEOUT", _float),
     "send_pace": ("smtp.pace", "BRIEF_SEND_PACE", _float),

@@ -223,3 +223,28 @@ def test_a_config_over_one_megabyte_is_refused(tmp_path):
     cfg.write_text("# " + "x" * (1 << 20) + "\n")
     with pytest.raises(ConfigError, match="is larger than 1024 KB"):
         load_settings(cfg, env={})
+
+
+@pytest.mark.parametrize(
+    ("toml", "words"),
+    [
+        ('[email]\nfrom = ["Brief <brief@example.org>"]\n', "email.from"),  # a natural slip: an array for text
+        ('[smtp]\nhost = ["127.0.0.1"]\n', "smtp.host"),
+        ("[smtp]\npassword = 12345678\n", "smtp.password"),
+        ('[fonts]\ncjk = {name = "x"}\n', "fonts.cjk"),
+        ("data_dir = 5\n", "data_dir"),
+    ],
+)
+def test_text_settings_take_text_only_and_never_show_the_value(tmp_path, toml, words):
+    """Before: any TOML value was turned into text, so From: read "['Brief <brief@example.org>']"."""
+    cfg = tmp_path / "brief.toml"
+    cfg.write_text(toml, encoding="utf-8")
+    with pytest.raises(ConfigError, match="in quotes, not a TOML") as err:
+        load_settings(cfg, env={})
+    assert words in str(err.value) and "12345678" not in str(err.value)
+
+
+def test_readers_in_brief_toml_may_be_an_array(tmp_path):
+    cfg = tmp_path / "brief.toml"
+    cfg.write_text('[email]\nto = ["ann@example.org", "bo@example.org"]\n', encoding="utf-8")
+    assert load_settings(cfg, env={}).send_to == "ann@example.org, bo@example.org"
