@@ -66,7 +66,8 @@ DESCRIPTIONS: dict[str, str] = {
     "email.unsubscribe_url": "A one-click unsubscribe page (List-Unsubscribe); unset: none.",
     "email.unsubscribe_mailto": "An unsubscribe address, used when unsubscribe_url is unset; unset: none.",
     "email.attach_pdf": "Attach the PDF to the e-mail.",
-    "email.to": "Readers for `brief run` without --to (a file, addresses separated by commas, or an array of addresses); the timer and crontab pass --to.",
+    "email.to": "Readers for `brief run` without --to (a file, addresses separated by commas, or an array of "
+    "addresses); the timer and crontab pass --to.",
     "smtp.host": "The SMTP server.",
     "smtp.port": "The SMTP port; unset: 587 for starttls, 465 for ssl, 25 for plain.",
     "smtp.security": '"starttls" (certificate checked), "ssl" (implicit TLS) or "plain" (unencrypted).',
