@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
 import shutil
 import subprocess
@@ -24,11 +23,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from bench_build import BASELINE, machine
+from bench_build import BASELINE, machine, print_report, save_result
 
 from report import demo
 
-HERE = Path(__file__).resolve().parent
 TARGET_S = 90.0
 
 
@@ -90,11 +88,6 @@ def main() -> None:
     if base:
         result["baseline"] = base
         result["ratio"] = round(wall / base["wall_s"], 2)
-    print(
-        f"{args.weeks}-week backfill, --jobs {args.jobs}: {info['cores']} cores, {info['platform']}, "
-        f"Python {info['python']}, {info['date']} (load average {info['loadavg_start'][0]} at the start, "
-        f"{info['loadavg_end'][0]} at the end)\n"
-    )
     b = base or {}
     rows = [
         ("measure", "ours (`brief backfill`)", "baseline (the script once a week)" if base else "", "target"),
@@ -115,11 +108,8 @@ def main() -> None:
     ]
     if base:
         rows.insert(4, ("ratio, ours / baseline", f"{result['ratio']}", "", ""))
-    for row in rows:
-        print("| " + " | ".join(row) + " |")
-    out = HERE / "results"
-    out.mkdir(exist_ok=True)
-    (out / "backfill.json").write_text(json.dumps(result, indent=2) + "\n")
+    print_report(f"{args.weeks}-week backfill, --jobs {args.jobs}", info, rows)
+    save_result("backfill", result)
 
 
 def _baseline(work: Path, fridays: list[dt.date], jobs: int, env: dict[str, str]) -> dict[str, Any]:

@@ -26,7 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -125,6 +125,22 @@ def machine() -> dict[str, Any]:
     }
 
 
+def print_report(title: str, info: dict[str, Any], rows: Sequence[Sequence[str]]) -> None:
+    """The heading (what was measured, on which machine, at what load) and the Markdown table of a benchmark."""
+    print(
+        f"{title}: {info['cores']} cores, {info['platform']}, Python {info['python']}, {info['date']} "
+        f"(load average {info['loadavg_start'][0]} at the start, {info['loadavg_end'][0]} at the end)\n"
+    )
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+
+
+def save_result(name: str, result: dict[str, Any]) -> None:
+    """A benchmark's result as benchmarks/results/NAME.json."""
+    (HERE / "results").mkdir(exist_ok=True)
+    (HERE / "results" / f"{name}.json").write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+
+
 def default_runs() -> int:
     return int(os.environ.get("BENCH_RUNS") or 5)
 
@@ -208,11 +224,6 @@ def main() -> None:
         "machine": info,
     }
     bl = result["baseline"]
-    print(
-        f"Build, ours against the plain WeasyPrint baseline, alternated: {info['cores']} cores, {info['platform']}, "
-        f"Python {info['python']}, {info['date']} (load average {info['loadavg_start'][0]} at the start, "
-        f"{info['loadavg_end'][0]} at the end)\n"
-    )
     rows = [
         ("measure", "ours", "baseline", "target"),
         ("---", "---", "---", "---"),
@@ -254,10 +265,8 @@ def main() -> None:
         ("HTML size", f"{result['html_kb']} kB", "", ""),
         ("figures.json size", f"{result['json_kb']} kB", "", ""),
     ]
-    for row in rows:
-        print("| " + " | ".join(row) + " |")
-    (HERE / "results").mkdir(exist_ok=True)
-    (HERE / "results" / "latest.json").write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    print_report("Build, ours against the plain WeasyPrint baseline, alternated", info, rows)
+    save_result("latest", result)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ the preview session. Prints a Markdown table and writes benchmarks/results/previ
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import sys
@@ -25,12 +24,11 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from bench_build import BASELINE, default_runs, machine, run, tree_pss_kib
+from bench_build import BASELINE, default_runs, machine, print_report, run, save_result, tree_pss_kib
 
 from report.config import Settings
 from report.pipeline.preview import Preview
 
-HERE = Path(__file__).resolve().parent
 TARGET_S = 1.0
 
 
@@ -126,11 +124,6 @@ def main() -> None:
         "machine": info,
     }
     b = result["baseline"]
-    print(
-        f"Preview refresh after a notes change (HTML only), ours against re-running the plain baseline for its HTML, "
-        f"alternated: {info['cores']} cores, {info['platform']}, Python {info['python']}, {info['date']} "
-        f"(load average {info['loadavg_start'][0]} at the start, {info['loadavg_end'][0]} at the end)\n"
-    )
     rows = [
         ("measure", "ours (`brief preview`)", "baseline (script, HTML only)", "target"),
         ("---", "---", "---", "---"),
@@ -141,10 +134,13 @@ def main() -> None:
         ("peak memory, whole process tree (PSS)", f"{result['peak_mib_tree']} MiB", f"{b['peak_mib_tree']} MiB", ""),
         ("HTML size", f"{result['html_kb']} kB", f"{b['html_kb']} kB", ""),
     ]
-    for row in rows:
-        print("| " + " | ".join(row) + " |")
-    (HERE / "results").mkdir(exist_ok=True)
-    (HERE / "results" / "preview.json").write_text(json.dumps(result, indent=2) + "\n")
+    print_report(
+        "Preview refresh after a notes change (HTML only), ours against re-running the plain baseline for its HTML, "
+        "alternated",
+        info,
+        rows,
+    )
+    save_result("preview", result)
 
 
 def _get(url: str) -> str:
