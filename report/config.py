@@ -353,7 +353,8 @@ def _check_env(env: Mapping[str, str]) -> None:
             raise ConfigError(f"unknown environment variable {var}{did_you_mean(var, _ENV_VARS)}")
 
 
-def _lookup(table: Mapping[str, Any], dotted: str) -> Any:
+def lookup(table: Mapping[str, Any], dotted: str) -> Any:
+    """The value at a dotted key of a settings table (``smtp.password``), or None when it is not set."""
     node: Any = table
     for part in dotted.split("."):
         if not isinstance(node, Mapping) or part not in node:
@@ -385,7 +386,7 @@ def config_path(explicit: Path | None, env: Mapping[str, str]) -> Path | None:
     return local if local.is_file() else None
 
 
-def _read_config(path: Path) -> str:
+def read_config(path: Path) -> str:
     """The text of a settings file: a regular file of at most MAX_CONFIG_BYTES of UTF-8. Anything else (a FIFO,
     a device such as /dev/zero, a folder) is refused before it is read, so it can neither hang nor fill memory."""
     try:
@@ -445,12 +446,12 @@ def load_settings(
     values: dict[str, Any] = {}
     for path in config_files(config_file, env):
         try:
-            table = tomllib.loads(_read_config(path))
+            table = tomllib.loads(read_config(path))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
         _check_keys(table, path)
         for name, (key, _env, _parser) in _SOURCES.items():
-            raw = _lookup(table, key)
+            raw = lookup(table, key)
             if raw is not None:
                 values[name] = _parse(name, raw, f"{key} in {path}" if name in _API_KEYS else f"{path}: {key}")
     for name, (_key, var, _parser) in _SOURCES.items():

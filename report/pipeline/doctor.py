@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from report.config import Settings, config_files, load_settings
+from report.config import Settings, config_files, load_settings, lookup, read_config
 from report.errors import BriefError, ConfigError, StoreError
 from report.sources.http import one_line, redact
 
@@ -377,10 +377,10 @@ def _secret_files(config: Path | None, env: Mapping[str, str] | None) -> Check:
         seen.add(resolved)
         if path.name != SECRETS_FILE:  # a settings file matters only when it holds a secret itself
             try:
-                table = tomllib.loads(path.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+                table = tomllib.loads(read_config(path))
+            except (ConfigError, tomllib.TOMLDecodeError):
                 continue  # the settings check says what is wrong with it
-            if not any(_toml_has(table, key) for key in SECRETS):
+            if not any(lookup(table, key) for key in SECRETS):
                 continue
         kept.append(path)
         if mode & (stat.S_IRWXG | stat.S_IRWXO):
@@ -393,10 +393,3 @@ def _secret_files(config: Path | None, env: Mapping[str, str] | None) -> Check:
             "secrets", "ok", f"no {SECRETS_FILE} here or beside the settings, and no secret in them (environment only)"
         )
     return Check("secrets", "ok", f"readable by their owner alone: {', '.join(map(str, kept))}")
-
-
-def _toml_has(table: Mapping[str, Any], dotted: str) -> bool:
-    """Whether a brief.toml table sets ``dotted`` (``smtp.password``) to a non-empty value."""
-    section, _, key = dotted.partition(".")
-    inner = table.get(section)
-    return isinstance(inner, Mapping) and bool(inner.get(key))
