@@ -39,6 +39,16 @@ def edition_key(edition: str) -> str:
     return m.group(1) if m else name
 
 
+# The rows an edition key may be recorded under, by index: the key itself, a revision's name (2025-12-08.r2, as
+# older versions recorded) and a language variant's name (2025-12-08-en); the caller keeps those whose
+# edition_key is the key (the ranges also take in 2025-12-08-demo for 2025-12-08).
+_UNDER_KEY = "(edition = ? OR (edition >= ? AND edition < ?) OR (edition >= ? AND edition < ?))"
+
+
+def _under_key(key: str) -> tuple[str, ...]:
+    return (key, key + ".r", key + ".s", key + "-", key + ".")
+
+
 def _journal_rows(raw: bytes) -> list[tuple[str, str, str, str]]:
     """The well-formed records of a journal (edition, recipient, Message-ID, time, tab-separated, one a line).
 
@@ -109,9 +119,8 @@ class Ledger:
         variant's name (2025-12-08-en) and under a revision's name (2025-12-08.r2, as older versions recorded)."""
         key = edition_key(edition)
         rows = self._ledger().execute(
-            "SELECT edition, recipient, message_id FROM sends"
-            " WHERE state = ? AND (edition = ? OR (edition >= ? AND edition < ?) OR (edition >= ? AND edition < ?))",
-            (state, key, key + ".r", key + ".s", key + "-", key + "."),
+            f"SELECT edition, recipient, message_id FROM sends WHERE state = ? AND {_UNDER_KEY}",
+            (state, *_under_key(key)),
         )
         return [(e, r, m) for e, r, m in rows if edition_key(e) == key]
 
@@ -135,10 +144,8 @@ class Ledger:
         language variant), oldest first."""
         key = edition_key(edition)
         rows = self._db.execute(  # reads only: no journal to merge, so a read-only store will do
-            "SELECT edition, recorded_at, reasons FROM send_overrides"
-            " WHERE edition = ? OR (edition >= ? AND edition < ?) OR (edition >= ? AND edition < ?)"
-            " ORDER BY recorded_at",
-            (key, key + ".r", key + ".s", key + "-", key + "."),
+            f"SELECT edition, recorded_at, reasons FROM send_overrides WHERE {_UNDER_KEY} ORDER BY recorded_at",
+            _under_key(key),
         )
         return [(e, at, reasons.split("\n")) for e, at, reasons in rows if edition_key(e) == key]
 
